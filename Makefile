@@ -1,0 +1,44 @@
+# Two entry points a fresh machine needs: `make run` and `make test`.
+# Everything they use is installed here, into a local .venv (and Debian packages via apt).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Runtime libraries Qt's xcb/offscreen platforms load, plus Xvfb for real-window screenshots.
+APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
+	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 xvfb
+
+.PHONY: run test system-deps deps bench screenshots clean
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null; then \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	  else echo "install these system packages for Qt:$$missing"; fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+deps: system-deps $(STAMP)
+
+run: deps
+	$(PY) -m grace_desktop --venue paper
+
+# The whole suite: layering contracts, then pytest (offscreen Qt) under a hard timeout so a
+# hung Qt/asyncio teardown fails instead of stalling.
+test: deps
+	$(VENV)/bin/lint-imports
+	QT_QPA_PLATFORM=offscreen QT_API=pyside6 timeout -k 30 2400 $(PY) -m pytest -q
+
+bench: deps
+	for f in tests/benchmarks/bench_*.py; do QT_QPA_PLATFORM=offscreen $(PY) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,4 @@
+from grace_desktop.cli import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())

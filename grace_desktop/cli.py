@@ -1,0 +1,43 @@
+"""Command line: `grace-desktop` and `python -m grace_desktop`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from grace_desktop import __version__
+
+VENUES = ("paper", "mango_v3", "spot")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="grace-desktop",
+        description="Desktop trading terminal with event-driven auto-trading (paper venue by default).",
+    )
+    parser.add_argument("--data-dir", help="folder for the database and logs (default: the user data dir, "
+                        "or $GRACE_DESKTOP_DATA_DIR)")
+    parser.add_argument("--venue", choices=VENUES, default="paper", help="venue to trade on (default: paper)")
+    parser.add_argument("--mango-url", help="base URL of a service speaking the mango-v3-service REST API")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--headless", action="store_true", help="run venues and the auto-trading monitor without a window")
+    mode.add_argument("--self-test", action="store_true", help="place and close one small order, check the journal, exit")
+    mode.add_argument("--gui-smoke", action="store_true", help="open the main window, paint it once and exit")
+    parser.add_argument("--version", action="version", version=f"grace-desktop {__version__}")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.headless or args.self_test:
+        from grace_desktop.services import runner
+
+        return runner.run_headless(args) if args.headless else runner.run_self_test(args)
+    from grace_desktop import app
+
+    return app.main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

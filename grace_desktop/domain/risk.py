@@ -1,0 +1,128 @@
+"""The risk policy: one object that says whether an order may go, and every reason why not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from grace_desktop.domain import margin
+from grace_desktop.domain import validation as v
+from grace_desktop.domain.models import MarketSpec, OrderRequest, Portfolio
+from grace_desktop.domain.volatility import DEFAULT_TIERS, VolatilityCap, VolatilityTier, leverage_cap
+
+
+@dataclass(frozen=True, slots=True)
+class RiskLimits:
+    max_leverage: float = 10.0
+    max_account_leverage: float = 5.0
+    # True: leverage above the allowed maximum is lowered to it (and the decision says so);
+    # False: such an order is refused.
+    clamp_leverage: bool = False
+    volatility_tiers: tuple[VolatilityTier, ...] = DEFAULT_TIERS
+
+    def __post_init__(self) -> None:
+        v.leverage("max_leverage", self.max_leverage)
+        v.leverage("max_account_leverage", self.max_account_leverage)
+
+
+@dataclass(frozen=True, slots=True)
+class RiskReason:
+    code: str  # margin | account_leverage | leverage | volatility | price
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class RiskDecision:
+    approved: bool
+    leverage: float
+    requested_leverage: float
+    required_margin: float
+    free_collateral: float
+    free_collateral_after: float
+    account_leverage_after: float
+    fee: float
+    liquidation_price: float
+    volatility_cap: VolatilityCap | None = None
+    reasons: tuple[RiskReason, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def clamped(self) -> bool:
+        return self.leverage != self.requested_leverage
+
+    def explain(self) -> str:
+        if self.approved:
+            return "; ".join(self.notes) or "approved"
+        return "; ".join(r.message for r in self.reasons)
+
+
+@dataclass(frozen=True, slots=True)
+class RiskPolicy:
+    limits: RiskLimits = RiskLimits()
+
+    def allowed_leverage(self, spec: MarketSpec, daily_vol: float | None = None) -> tuple[float, VolatilityCap | None]:
+        """Highest leverage the slider may offer for `spec` now, and the volatility cap if it bites."""
+        allowed = min(spec.max_leverage, self.limits.max_leverage)
+        cap = leverage_cap(daily_vol, self.limits.volatility_tiers) if daily_vol is not None else None
+        if cap is not None and cap.max_leverage < allowed:
+            return max(1.0, cap.max_leverage), cap
+        return allowed, None
+
+    def evaluate(
+        self, request: OrderRequest, spec: MarketSpec, portfolio: Portfolio, price: float, daily_vol: float | None = None
+    ) -> RiskDecision:
+        price = v.positive("price", request.price if request.price is not None else price)
+        reasons: list[RiskReason] = []
+        notes: list[str] = []
+        allowed, cap = self.allowed_leverage(spec, daily_vol)
+        lev = request.leverage
+        if lev > allowed + 1e-12:
+            why = cap.reason if cap is not None else f"maximum leverage is {allowed:g}x"
+            if self.limits.clamp_leverage:
+                notes.append(f"leverage clamped from {lev:g}x to {allowed:g}x ({why})")
+                lev = allowed
+            else:
+                code = "volatility" if cap is not None else "leverage"
+                reasons.append(RiskReason(code, f"leverage {lev:g}x refused: {why}"))
+
+        fee_rate = spec.taker_fee
+        fee = max(0.0, margin.fee(request.size, price, fee_rate))
+        free = margin.free_collateral(portfolio)
+        existing = portfolio.position(request.market)
+        reducing = existing is not None and existing.side.sign != request.side.sign
+        # Only the part that opens new exposure needs margin; reducing frees it.
+        opening = request.size
+        if reducing and existing is not None:
+            opening = max(0.0, request.size - existing.size)
+        if request.reduce_only:
+            opening = 0.0
+        needed = (opening * price / lev if opening > 0 else 0.0) + fee
+        lev_after = margin.account_leverage_after(portfolio, request.market, request.side, request.size, price, fee)
+        liq = margin.liquidation_price(request.side.position_side, price, lev, spec.maint_margin) if spec.is_perp else 0.0
+
+        if opening > 0:
+            if needed > free + 1e-9:
+                reasons.append(
+                    RiskReason("margin", f"required margin {needed:,.2f} exceeds free collateral {free:,.2f}")
+                )
+            if lev_after > self.limits.max_account_leverage + 1e-9:
+                reasons.append(
+                    RiskReason(
+                        "account_leverage",
+                        f"account leverage after the trade {lev_after:.2f}x exceeds the maximum "
+                        f"{self.limits.max_account_leverage:g}x",
+                    )
+                )
+        return RiskDecision(
+            approved=not reasons,
+            leverage=lev,
+            requested_leverage=request.leverage,
+            required_margin=needed,
+            free_collateral=free,
+            free_collateral_after=free - needed,
+            account_leverage_after=lev_after,
+            fee=fee,
+            liquidation_price=liq,
+            volatility_cap=cap,
+            reasons=tuple(reasons),
+            notes=tuple(notes),
+        )
