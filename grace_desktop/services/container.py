@@ -1,0 +1,103 @@
+"""Builds and starts the service graph (venues, selector, trading, monitor, alerts) on the running loop."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from grace_desktop.services.alerts import AlertStream
+from grace_desktop.services.events import EventBus, VenueStatusChanged
+from grace_desktop.services.journal import TradeJournal
+from grace_desktop.services.monitor import PositionMonitor
+from grace_desktop.services.selector import VenueSelector
+from grace_desktop.services.trading import TradingService
+from grace_desktop.storage import Storage
+from grace_desktop.venues.base import Venue
+
+log = logging.getLogger(__name__)
+
+DEFAULT_ACCOUNT = "paper"
+
+
+class VenueUnavailableError(Exception):
+    """The requested venue cannot be built here; the message says why."""
+
+
+@dataclass
+class Services:
+    store: Storage
+    account: str
+    events: EventBus
+    alerts: AlertStream
+    selector: VenueSelector
+    trading: TradingService
+    monitor: PositionMonitor
+    journal: TradeJournal
+    venues: dict[str, Venue] = field(default_factory=dict)
+    _stopped: bool = False
+
+    @property
+    def paper(self) -> Any:
+        return self.venues.get("paper")
+
+    def accounts(self) -> list[str]:
+        return [a.name for a in self.store.accounts.list()]
+
+    async def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        await self.monitor.stop()
+        self.journal.detach()
+        for name, venue in self.venues.items():
+            try:
+                await venue.close()
+            except Exception:
+                log.exception("closing venue %s failed", name)
+
+
+def build_venue(name: str, store: Storage, *, feed: Any = None, mango_url: str | None = None) -> Venue:
+    if name == "paper":
+        from grace_desktop.venues.paper import PaperVenue
+
+        return PaperVenue(store, feed=feed)
+    raise VenueUnavailableError(
+        f"the {name} venue adapter is not part of this build yet; use --venue paper"
+    )
+
+
+async def build_services(
+    store: Storage, venue: str = "paper", *, mango_url: str | None = None, feed: Any = None,
+    account: str | None = None, sweep_interval: float = 3.0, start_feed: bool = True,
+    retry_delays: tuple[float, ...] | None = None,
+) -> Services:
+    """Build everything for `venue` and start it on the running loop; stop() undoes it all."""
+    bus = EventBus()
+    alerts = AlertStream(store, bus)
+    venues: dict[str, Venue] = {venue: build_venue(venue, store, feed=feed, mango_url=mango_url)}
+    account = account or (DEFAULT_ACCOUNT if venue == "paper" else venue)
+    store.accounts.ensure(account, venue)
+    for v in venues.values():
+        if start_feed:
+            await v.start()
+        else:
+            await v.start(run_feed=False)  # type: ignore[call-arg]
+    selector = VenueSelector(venues, primary=venue)
+    trading = TradingService(store, selector, bus, alerts)
+    await trading.load_markets()
+    monitor_kwargs: dict[str, Any] = {"sweep_interval": sweep_interval}
+    if retry_delays is not None:
+        monitor_kwargs["retry_delays"] = retry_delays
+    monitor = PositionMonitor(trading, store, bus, alerts, **monitor_kwargs)
+    journal = TradeJournal(store, bus, alerts)
+    for name, v in venues.items():
+        journal.attach(name, v)
+    settled = await trading.reconcile_intents()
+    if settled:
+        alerts.info("Recovered orders", f"{len(settled)} order(s) left unfinished by the last run were reconciled")
+    await monitor.start([account])
+    for name, v in venues.items():
+        health = await v.health()
+        bus.publish(VenueStatusChanged(name, health.ok, health.detail))
+    return Services(store, account, bus, alerts, selector, trading, monitor, journal, venues)

@@ -1,0 +1,75 @@
+"""Plain-Python service events and the bus that carries them to the UI, tray and logs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from grace_desktop.domain.models import Order, Portfolio
+from grace_desktop.storage.records import AlertRecord, TradeRecord
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTick:
+    market: str
+    price: float
+    ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class PortfolioChanged:
+    account: str
+    portfolio: Portfolio
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdated:
+    account: str
+    order: Order
+
+
+@dataclass(frozen=True, slots=True)
+class TradeClosed:
+    trade: TradeRecord
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRaised:
+    alert: AlertRecord
+
+
+@dataclass(frozen=True, slots=True)
+class VenueStatusChanged:
+    venue: str
+    ok: bool
+    detail: str
+
+
+Event = PriceTick | PortfolioChanged | OrderUpdated | TradeClosed | AlertRaised | VenueStatusChanged
+Listener = Callable[[object], None]
+
+
+class EventBus:
+    """Synchronous fan-out on the loop thread. A failing listener is logged, never breaks the others."""
+
+    def __init__(self) -> None:
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def publish(self, event: object) -> None:
+        for listener in tuple(self._listeners):
+            try:
+                listener(event)
+            except Exception:  # a UI bug must not stop the monitor
+                log.exception("event listener failed on %s", type(event).__name__)

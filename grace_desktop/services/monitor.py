@@ -1,0 +1,325 @@
+"""PositionMonitor: event-driven auto-trading on every tick, plus a slow reconciliation sweep.
+
+Each tick goes through the domain TriggerBook, so it costs O(log n + fired) whatever the
+number of positions and conditions. Orders are never placed here directly: closes and
+entries go through TradingService like any other trade.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from grace_desktop.domain import margin
+from grace_desktop.domain.conditions import ExitRule
+from grace_desktop.domain.models import Position
+from grace_desktop.domain.trigger_book import TriggerBook
+from grace_desktop.services.alerts import AlertStream
+from grace_desktop.services.events import EventBus, PriceTick
+from grace_desktop.services.monitor_entries import EntryConditions
+from grace_desktop.services.trade_types import TradeConditions
+from grace_desktop.services.trading import TradingService
+from grace_desktop.services.watch import RATCHET, Watch, arm_trailing, pick_rule, plan_exits
+from grace_desktop.storage import Storage
+from grace_desktop.storage.records import ConditionRecord
+from grace_desktop.venues.base import Tick, VenueError
+
+log = logging.getLogger(__name__)
+
+RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
+# Raise the failed-close alert on the first failure and then every so many.
+ALERT_EVERY = 5
+
+PositionKey = tuple[str, str]
+
+
+class PositionMonitor:
+    def __init__(
+        self, trading: TradingService, store: Storage, bus: EventBus, alerts: AlertStream, *,
+        sweep_interval: float = 3.0, retry_delays: tuple[float, ...] = RETRY_DELAYS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.trading = trading
+        self.store = store
+        self.bus = bus
+        self.alerts = alerts
+        self.book = TriggerBook()
+        self.sweep_interval = sweep_interval
+        self.retry_delays = retry_delays
+        self._clock = clock
+        self._watches: dict[PositionKey, Watch] = {}
+        self._closing: set[PositionKey] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._accounts: set[str] = set()
+        self._running = False
+        self.entries = EntryConditions(self)
+        trading.condition_sink = self.entries.arm_new
+        trading.exit_sink = self.attach_exits
+        trading.after_fill.append(self.sync_account_market)
+
+    # ----- lifecycle -----------------------------------------------------------------------
+    async def start(self, accounts: list[str]) -> None:
+        self._running = True
+        self._accounts.update(accounts)
+        for venue in self.trading.selector.venues.values():
+            listen = getattr(venue, "add_tick_listener", None)
+            if listen is not None:
+                listen(self.on_tick)
+            else:
+                self.spawn(self._consume(venue))
+        await self.entries.load()
+        await self.sweep()
+        self.spawn(self._sweep_forever())
+
+    async def stop(self) -> None:
+        self._running = False
+        for venue in self.trading.selector.venues.values():
+            remove = getattr(venue, "remove_tick_listener", None)
+            if remove is not None:
+                remove(self.on_tick)
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Start a task and hold a strong reference until it ends (the loop only keeps weak ones)."""
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    @property
+    def pending_tasks(self) -> int:
+        return len(self._tasks)
+
+    async def _consume(self, venue: Any) -> None:
+        async for tick in venue.subscribe_prices(None):
+            self.on_tick(tick)
+
+    async def _sweep_forever(self) -> None:
+        while self._running:
+            await asyncio.sleep(self.sweep_interval)
+            try:
+                await self.sweep()
+            except Exception:
+                log.exception("reconciliation sweep failed")
+
+    # ----- the hot path ---------------------------------------------------------------------
+    def on_tick(self, tick: Tick) -> None:
+        self.trading.on_tick(tick)
+        fired = self.book.on_tick(tick.market, tick.price)
+        if fired:
+            self._handle(fired, tick)
+        self.bus.publish(PriceTick(tick.market, tick.price, tick.ts))
+
+    def _handle(self, fired: list[Any], tick: Tick) -> None:
+        by_position: dict[PositionKey, list[str]] = {}
+        for key in fired:
+            if key[0] == "entry":
+                self.entries.fire(key[1], tick.price)
+                continue
+            _, account, market, rule = key
+            by_position.setdefault((account, market), []).append(rule)
+        for pos_key, rules in by_position.items():
+            watch = self._watches.get(pos_key)
+            if watch is None:
+                continue
+            if RATCHET in rules and watch.trailing is not None:
+                watch.trailing.update(tick.price)
+                arm_trailing(watch)
+                self._arm_level(pos_key, RATCHET, watch)
+                self._arm_level(pos_key, ExitRule.TRAILING_STOP.value, watch)
+            rule = pick_rule(rules)
+            if rule is not None:
+                self._act(pos_key, watch, rule, tick.price)
+
+    def _act(self, pos_key: PositionKey, watch: Watch, rule: ExitRule, price: float) -> None:
+        account, market = pos_key
+        settings = self.trading.settings(account)
+        if not settings.auto_trading_enabled:
+            if rule.value not in watch.alerted:
+                watch.alerted.add(rule.value)
+                self.alerts.warning(f"{_title(rule)} reached", f"{market} at {price:g}; auto-trading is off, no order sent",
+                                    account=account, market=market)
+                self._decide(account, market, rule.value, price, "alert", "auto-trading off")
+            return
+        if pos_key in self._closing:
+            return  # one close per position, however many rules cross
+        fraction = 1.0
+        if rule is ExitRule.LIQUIDATION_GUARD:
+            fraction = settings.liquidation_guard_reduce_fraction
+        self._closing.add(pos_key)
+        for level in watch.levels:  # disarm the rest until the position is re-read
+            self.book.cancel(("exit", account, market, level))
+        self.spawn(self._close(pos_key, rule, price, fraction, watch))
+
+    async def _close(self, pos_key: PositionKey, rule: ExitRule, price: float, fraction: float, watch: Watch) -> None:
+        account, market = pos_key
+        action = "close" if fraction >= 1 else f"reduce {fraction:.0%}"
+        attempt = 0
+        try:
+            while True:
+                try:
+                    result = await self.trading.close_position(account, market, fraction, reason=rule.value)
+                except Exception as exc:  # keep retrying: an unprotected position is the worst outcome
+                    log.exception("close of %s %s raised", account, market)
+                    ok, gone, why = False, False, str(exc) or type(exc).__name__
+                else:
+                    ok = result.success
+                    why = "; ".join(result.reasons)
+                    gone = not ok and why.startswith("no open position")
+                if ok:
+                    self._decide(account, market, rule.value, price, action, result.message)
+                    self._set_conditions(watch, "fired", price, rule.value)
+                    self.alerts.raise_alert(
+                        "critical" if rule is ExitRule.LIQUIDATION_GUARD else "info",
+                        f"{_title(rule)}: {action}", f"{market} {action} at about {price:g} ({result.message})",
+                        account=account, market=market,
+                    )
+                    return
+                if gone:
+                    self._decide(account, market, rule.value, price, "none", "position already closed")
+                    return
+                attempt += 1
+                self._decide(account, market, rule.value, price, f"{action} failed", why)
+                if attempt == 1 or attempt % ALERT_EVERY == 0:
+                    self.alerts.error(f"{_title(rule)}: {action} failed (attempt {attempt})",
+                                      f"{market}: {why}; retrying", account=account, market=market)
+                await asyncio.sleep(self.retry_delays[min(attempt - 1, len(self.retry_delays) - 1)])
+        finally:
+            self._closing.discard(pos_key)
+            if self._running:
+                self.spawn(self.sync_account_market(account, market))
+
+    # ----- positions ------------------------------------------------------------------------
+    async def sweep(self) -> None:
+        """Re-read every account's positions from the venues: picks up changes made elsewhere."""
+        accounts = set(self._accounts) | {a.name for a in await asyncio.to_thread(self.store.accounts.list)}
+        self._accounts = accounts
+        for account in sorted(accounts):
+            await self.sync_account(account)
+
+    async def sync_account(self, account: str) -> None:
+        venue_name = self.trading.selector.primary
+        venue = self.trading.selector.venues[venue_name]
+        try:
+            positions = await venue.positions(account)
+            portfolio = await self.trading.refresh_portfolio(account, venue_name)
+        except VenueError as exc:
+            self.trading.selector.record_failure(venue_name, str(exc))
+            return
+        self.store.equity.record(account, self._clock(), margin.equity(portfolio), margin.free_collateral(portfolio))
+        seen = {p.market for p in positions}
+        for position in positions:
+            self._sync(position)
+        for key in [k for k in self._watches if k[0] == account and k[1] not in seen]:
+            self._forget(key, closed=True)
+
+    async def sync_account_market(self, account: str, market: str) -> None:
+        self._accounts.add(account)
+        venue = self.trading.selector.venues[self.trading.selector.primary]
+        try:
+            positions = await venue.positions(account)
+        except VenueError:
+            return
+        position = next((p for p in positions if p.market == market), None)
+        if position is None:
+            self._forget((account, market), closed=True)
+        else:
+            self._sync(position, force=True)
+
+    def _sync(self, position: Position, force: bool = False) -> None:
+        key = position.key
+        if key in self._closing:
+            return
+        watch = self._watches.get(key)
+        if watch is not None and not force and watch.fingerprint == (
+            position.side, position.size, position.entry_price, position.leverage, position.collateral
+        ):
+            return
+        spec = self.trading.spec(position.market)
+        if spec is None:
+            return
+        conditions = self.store.conditions.armed(account=position.account, market=position.market)
+        exits = [c for c in conditions if c.kind != "entry"]
+        mark = self.trading.mark(position.market) or position.entry_price
+        new = plan_exits(position, spec, self.trading.settings(position.account), exits, mark)
+        if watch is not None:
+            new.alerted = watch.alerted if watch.position.entry_price == position.entry_price else set()
+            if watch.trailing is not None and new.trailing is not None and watch.position.side is position.side:
+                new.trailing.extreme = watch.trailing.extreme  # keep the high-water mark across adds
+                arm_trailing(new)
+            self._disarm(key, watch)
+        self._watches[key] = new
+        for level in new.levels:
+            if level not in new.alerted:
+                self._arm_level(key, level, new)
+
+    def _arm_level(self, key: PositionKey, level: str, watch: Watch) -> None:
+        price, direction = watch.levels[level]
+        self.book.arm(("exit", key[0], key[1], level), key[1], price, direction)
+
+    def _disarm(self, key: PositionKey, watch: Watch) -> None:
+        for level in watch.levels:
+            self.book.cancel(("exit", key[0], key[1], level))
+
+    def _forget(self, key: PositionKey, closed: bool) -> None:
+        watch = self._watches.pop(key, None)
+        if watch is None:
+            return
+        self._disarm(key, watch)
+        if closed:
+            self._set_conditions(watch, "cancelled", None, "position closed")
+
+    async def attach_exits(self, account: str, market: str, conditions: TradeConditions) -> None:
+        """Store the trade's exits as conditions of the position, then re-plan it."""
+        now = self._clock()
+        records = []
+        if conditions.take_profit is not None or conditions.take_profit_percent is not None:
+            records.append(("take_profit", {"price": conditions.take_profit, "percent": conditions.take_profit_percent}))
+        if conditions.stop_loss is not None or conditions.stop_loss_percent is not None:
+            records.append(("stop_loss", {"price": conditions.stop_loss, "percent": conditions.stop_loss_percent}))
+        if conditions.trailing_percent is not None:
+            records.append(("trailing_stop", {"percent": conditions.trailing_percent}))
+        for kind, params in records:
+            # Replace an earlier condition of the same kind: the newest instruction wins.
+            for old in self.store.conditions.armed(account=account, market=market):
+                if old.kind == kind and old.id is not None:
+                    self.store.conditions.set_status(old.id, "cancelled", reason="replaced", ts=now)
+            self.store.conditions.add(ConditionRecord(account, market, kind, params, created_at=now))
+        await self.sync_account_market(account, market)
+
+    def conditions(self, account: str) -> list[ConditionRecord]:
+        return self.store.conditions.armed(account=account)
+
+    async def cancel_condition(self, condition_id: int) -> None:
+        record = self.store.conditions.get(condition_id)
+        if record is None:
+            return
+        self.store.conditions.set_status(condition_id, "cancelled", reason="cancelled by user", ts=self._clock())
+        if record.kind == "entry":
+            self.entries.disarm(condition_id)
+        else:
+            await self.sync_account_market(record.account, record.market)
+
+    def _set_conditions(self, watch: Watch, status: str, price: float | None, reason: str) -> None:
+        for cond_id in watch.condition_ids:
+            self.store.conditions.set_status(cond_id, status, fired_price=price, reason=reason, ts=self._clock())
+
+    def _decide(self, account: str, market: str, rule: str, price: float, action: str, detail: str) -> None:
+        try:
+            self.store.decisions.record(account, market, rule, price, action, detail, self._clock())
+        except Exception:
+            log.exception("could not journal decision %s %s", rule, action)
+
+    def watched(self, account: str, market: str) -> Watch | None:
+        return self._watches.get((account, market))
+
+
+def _title(rule: ExitRule) -> str:
+    return rule.value.replace("_", " ").capitalize()

@@ -1,0 +1,62 @@
+"""Inputs and results of TradingService calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from grace_desktop.domain import validation as v
+from grace_desktop.domain.errors import DomainError
+from grace_desktop.domain.models import Order
+from grace_desktop.domain.risk import RiskDecision
+
+
+@dataclass(frozen=True, slots=True)
+class TradeConditions:
+    """Optional exits attached to a trade, and an optional entry condition that defers it."""
+
+    take_profit: float | None = None
+    stop_loss: float | None = None
+    take_profit_percent: float | None = None
+    stop_loss_percent: float | None = None
+    trailing_percent: float | None = None
+    entry_below: float | None = None
+    entry_above: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("take_profit", "stop_loss", "entry_below", "entry_above"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, v.non_negative(name, value))
+        for name in ("take_profit_percent", "stop_loss_percent", "trailing_percent"):
+            value = getattr(self, name)
+            if value is not None:
+                pct = v.positive(name, value)
+                if pct >= 100:
+                    raise DomainError(name, f"must be below 100 %, got {pct:g}")
+                object.__setattr__(self, name, pct)
+
+    @property
+    def has_entry(self) -> bool:
+        return self.entry_below is not None or self.entry_above is not None
+
+    @property
+    def has_exits(self) -> bool:
+        return any(
+            x is not None
+            for x in (self.take_profit, self.stop_loss, self.take_profit_percent, self.stop_loss_percent, self.trailing_percent)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TradeResult:
+    success: bool
+    order: Order | None = None
+    decision: RiskDecision | None = None
+    reasons: tuple[str, ...] = ()
+    venue: str | None = None
+    message: str = ""
+
+    @classmethod
+    def refused(cls, *reasons: str, decision: RiskDecision | None = None, venue: str | None = None,
+                order: Order | None = None) -> TradeResult:
+        return cls(False, order, decision, tuple(reasons), venue, "refused: " + "; ".join(reasons))

@@ -1,0 +1,101 @@
+"""Per-position exit plan: which trigger prices to arm for one open position, and why."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from grace_desktop.domain import margin
+from grace_desktop.domain.conditions import Direction, ExitLevels, ExitRule, TrailingStop
+from grace_desktop.domain.enums import Side
+from grace_desktop.domain.models import MarketSpec, Position
+from grace_desktop.domain.settings import AccountSettings
+from grace_desktop.storage.records import ConditionRecord
+
+# When several rules fire for one position in one tick, the most protective one names the close.
+RULE_PRIORITY = (ExitRule.LIQUIDATION_GUARD, ExitRule.STOP_LOSS, ExitRule.TRAILING_STOP, ExitRule.TAKE_PROFIT)
+RATCHET = "ratchet"
+
+
+@dataclass
+class Watch:
+    position: Position
+    levels: dict[str, tuple[float, Direction]] = field(default_factory=dict)
+    trailing: TrailingStop | None = None
+    condition_ids: tuple[int, ...] = ()
+    alerted: set[str] = field(default_factory=set)
+
+    @property
+    def fingerprint(self) -> tuple[object, ...]:
+        p = self.position
+        return (p.side, p.size, p.entry_price, p.leverage, p.collateral)
+
+
+def plan_exits(
+    position: Position, spec: MarketSpec, settings: AccountSettings, conditions: list[ConditionRecord],
+    start_price: float,
+) -> Watch:
+    """Resolve settings and explicit conditions into trigger levels; explicit conditions win."""
+    tp = sl = tp_pct = sl_pct = trail_pct = None
+    for cond in conditions:
+        params = cond.params
+        if cond.kind == "take_profit":
+            tp, tp_pct = params.get("price"), params.get("percent")
+        elif cond.kind == "stop_loss":
+            sl, sl_pct = params.get("price"), params.get("percent")
+        elif cond.kind == "trailing_stop":
+            trail_pct = params.get("percent")
+    if tp is None and tp_pct is None and settings.take_profit_enabled:
+        tp_pct = settings.take_profit_percentage
+    if sl is None and sl_pct is None and settings.stop_loss_enabled:
+        sl_pct = settings.stop_loss_percentage
+    if trail_pct is None and settings.trailing_stop_enabled:
+        trail_pct = settings.trailing_stop_percentage
+
+    watch = Watch(position, condition_ids=tuple(c.id for c in conditions if c.id is not None))
+    levels = ExitLevels.resolve(
+        position.side, position.entry_price, take_profit=tp, stop_loss=sl,
+        take_profit_percent=tp_pct, stop_loss_percent=sl_pct,
+    )
+    for rule, price, direction in levels.triggers():
+        watch.levels[rule.value] = (price, direction)
+    if trail_pct is not None:
+        best = max(start_price, position.entry_price) if position.side is Side.LONG else min(start_price, position.entry_price)
+        watch.trailing = TrailingStop(position.side, trail_pct, best)
+        arm_trailing(watch)
+    guard = guard_level(position, spec, settings)
+    if guard is not None:
+        watch.levels[ExitRule.LIQUIDATION_GUARD.value] = guard
+    return watch
+
+
+def arm_trailing(watch: Watch) -> None:
+    """Levels for the trailing stop and for the next new extreme that moves it."""
+    trailing = watch.trailing
+    if trailing is None:
+        return
+    watch.levels[ExitRule.TRAILING_STOP.value] = (trailing.stop_price, trailing.stop_direction)
+    # Strictly beyond the current extreme, so an unchanged price does not re-fire the ratchet.
+    beyond = math.nextafter(trailing.extreme, math.inf if trailing.side is Side.LONG else -math.inf)
+    watch.levels[RATCHET] = (beyond, trailing.ratchet_direction)
+
+
+def guard_level(position: Position, spec: MarketSpec, settings: AccountSettings) -> tuple[float, Direction] | None:
+    """Trigger `buffer` % of price before the liquidation price, on the side the mark approaches from."""
+    if not settings.liquidation_guard_enabled or not spec.is_perp:
+        return None
+    liq = margin.position_liquidation_price(position, spec.maint_margin)
+    if position.side is Side.LONG:
+        if liq <= 0:
+            return None
+        return (liq * (1 + settings.liquidation_guard_buffer_pct / 100), Direction.AT_OR_BELOW)
+    if math.isinf(liq):
+        return None
+    return (liq * (1 - settings.liquidation_guard_buffer_pct / 100), Direction.AT_OR_ABOVE)
+
+
+def pick_rule(rules: list[str]) -> ExitRule | None:
+    for rule in RULE_PRIORITY:
+        if rule.value in rules:
+            return rule
+    return None
