@@ -75,7 +75,8 @@ class RiskPolicy:
         notes: list[str] = []
         allowed, cap = self.allowed_leverage(spec, daily_vol)
         lev = request.leverage
-        if lev > allowed + 1e-12:
+        # A reduce-only order lowers risk: it keeps the position's leverage even if limits were tightened since.
+        if lev > allowed + 1e-12 and not request.reduce_only:
             why = cap.reason if cap is not None else f"maximum leverage is {allowed:g}x"
             if self.limits.clamp_leverage:
                 notes.append(f"leverage clamped from {lev:g}x to {allowed:g}x ({why})")
