@@ -1,0 +1,174 @@
+"""The trade journal: closed round trips, paged newest first, filtered, totalled and exported as CSV."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from grace_desktop.domain.enums import Side
+from grace_desktop.storage.base import Repository
+from grace_desktop.storage.orders import _limit
+from grace_desktop.storage.records import TradeRecord, TradeTotals
+
+_COLUMNS = (
+    "account", "venue", "market", "side", "size", "entry_price", "exit_price", "realized_pnl", "fees",
+    "opened_at", "closed_at", "close_reason", "client_id",
+)  # fmt: skip
+_INSERT = f"INSERT INTO trades ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+# Rows per executemany call: large enough to amortise the Python loop, small enough to keep memory flat.
+BATCH_ROWS = 20_000
+CSV_HEADER = (
+    "id", "closed_at_utc", "opened_at_utc", "account", "venue", "market", "side", "size", "entry_price",
+    "exit_price", "realized_pnl", "fees", "close_reason", "client_id",
+)  # fmt: skip
+
+
+def _values(trade: TradeRecord) -> tuple[Any, ...]:
+    if not isinstance(trade, TradeRecord):
+        raise ValueError(f"trade: expected a TradeRecord, got {type(trade).__name__}")
+    return (
+        trade.account, trade.venue or "", trade.market, trade.side.value, trade.size, trade.entry_price,
+        trade.exit_price, trade.realized_pnl, trade.fees, trade.opened_at, trade.closed_at,
+        trade.close_reason, trade.client_id,
+    )  # fmt: skip
+
+
+def _row_to_trade(r: sqlite3.Row) -> TradeRecord:
+    return TradeRecord(
+        account=r["account"], market=r["market"], side=Side(r["side"]), size=r["size"],
+        entry_price=r["entry_price"], exit_price=r["exit_price"], realized_pnl=r["realized_pnl"],
+        fees=r["fees"], opened_at=r["opened_at"], closed_at=r["closed_at"], venue=r["venue"],
+        close_reason=r["close_reason"], client_id=r["client_id"], id=r["id"],
+    )  # fmt: skip
+
+
+def _filters(
+    account: str | None, market: str | None, since: float | None, until: float | None
+) -> tuple[list[str], list[Any]]:
+    """WHERE parts; since is inclusive and until exclusive, both on closed_at (epoch seconds)."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value in (("account", account), ("market", market)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if since is not None:
+        where.append("closed_at >= ?")
+        params.append(float(since))
+    if until is not None:
+        where.append("closed_at < ?")
+        params.append(float(until))
+    return where, params
+
+
+def _utc(ts: float) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).isoformat(timespec="milliseconds")
+
+
+class TradeRepository(Repository):
+    def record(self, trade: TradeRecord) -> int:
+        values = _values(trade)
+        with self._store.transaction() as store:
+            store.ensure_account(trade.account, trade.venue or "")
+            return int(store.conn.execute(_INSERT, values).lastrowid)
+
+    def record_many(self, trades: Iterable[TradeRecord]) -> None:
+        """Insert in batches inside one transaction: all or none, memory bounded by BATCH_ROWS."""
+        iterator = iter(trades)
+        seen_accounts: set[tuple[str, str]] = set()
+        with self._store.transaction() as store:
+            while batch := [_values(t) for t in itertools.islice(iterator, BATCH_ROWS)]:
+                for key in {(row[0], row[1]) for row in batch} - seen_accounts:
+                    store.ensure_account(*key)
+                    seen_accounts.add(key)
+                store.conn.executemany(_INSERT, batch)
+
+    def page(
+        self,
+        *,
+        account: str | None = None,
+        market: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 200,
+        before_id: int | None = None,
+    ) -> list[TradeRecord]:
+        """Newest first (closed_at desc, id desc). For the next page pass the last trade's id as before_id."""
+        where, params = _filters(account, market, since, until)
+        if before_id is not None:
+            cursor = self._store.query_one("SELECT closed_at FROM trades WHERE id = ?", (int(before_id),))
+            if cursor is None:
+                raise ValueError(f"before_id: no trade with id {before_id}")
+            # Keyset, not OFFSET: page 5000 costs the same as page 1.
+            where.append("(closed_at < ? OR (closed_at = ? AND id < ?))")
+            params.extend([cursor["closed_at"], cursor["closed_at"], int(before_id)])
+        sql = "SELECT * FROM trades"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY closed_at DESC, id DESC LIMIT ?"
+        params.append(_limit(limit))
+        return [_row_to_trade(r) for r in self._store.query(sql, params)]
+
+    def totals(
+        self,
+        *,
+        account: str | None = None,
+        market: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+    ) -> TradeTotals:
+        where, params = _filters(account, market, since, until)
+        sql = (
+            "SELECT COUNT(*) AS n, COALESCE(SUM(realized_pnl), 0) AS pnl, COALESCE(SUM(fees), 0) AS fees, "
+            "COALESCE(SUM(realized_pnl - fees > 0), 0) AS wins, COALESCE(SUM(realized_pnl - fees < 0), 0) AS losses "
+            "FROM trades"
+        )
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        row = self._store.query_one(sql, params)
+        assert row is not None
+        return TradeTotals(int(row["n"]), float(row["pnl"]), float(row["fees"]), int(row["wins"]), int(row["losses"]))
+
+    def export_csv(
+        self,
+        path: str | Path,
+        *,
+        account: str | None = None,
+        market: str | None = None,
+        since: float | None = None,
+        until: float | None = None,
+    ) -> int:
+        """Write matching trades newest first with a header row; returns the number of trades written.
+
+        Times are ISO-8601 UTC. Written to a temporary file and renamed, so a failure never
+        leaves a half-written export behind.
+        """
+        target = Path(path)
+        tmp = target.with_name(target.name + ".part")
+        where, params = _filters(account, market, since, until)
+        sql = f"SELECT id, {', '.join(_COLUMNS)} FROM trades"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY closed_at DESC, id DESC"
+        count = 0
+        try:
+            with tmp.open("w", newline="", encoding="utf-8") as handle, self._store._lock:
+                writer = csv.writer(handle)
+                writer.writerow(CSV_HEADER)
+                for r in self._store.conn.execute(sql, params):
+                    writer.writerow((
+                        r["id"], _utc(r["closed_at"]), _utc(r["opened_at"]), r["account"], r["venue"], r["market"],
+                        r["side"], repr(r["size"]), repr(r["entry_price"]), repr(r["exit_price"]),
+                        repr(r["realized_pnl"]), repr(r["fees"]), r["close_reason"], r["client_id"],
+                    ))  # fmt: skip
+                    count += 1
+            tmp.replace(target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return count

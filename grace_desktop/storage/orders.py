@@ -1,0 +1,124 @@
+"""Orders (the intent is written before it is sent, completed after) and their fills."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+from grace_desktop.domain import validation as v
+from grace_desktop.domain.enums import OrderStatus
+from grace_desktop.domain.models import Fill, Order
+from grace_desktop.storage.base import Repository
+from grace_desktop.storage.codec import ORDER_COLUMNS, order_values, row_to_order
+from grace_desktop.storage.errors import NotFoundError
+from grace_desktop.storage.records import OrderRecord
+
+_INSERT = (
+    f"INSERT INTO orders (venue, {', '.join(ORDER_COLUMNS)}) VALUES (?, {', '.join('?' * len(ORDER_COLUMNS))})"
+)
+
+
+def _record(row: sqlite3.Row) -> OrderRecord:
+    return OrderRecord(id=row["id"], order=row_to_order(row), venue=row["venue"])
+
+
+class OrderRepository(Repository):
+    def record_intent(self, order: Order, venue: str) -> None:
+        """Journal an order before it goes to the venue. A client_id already journaled is refused (ValueError)."""
+        venue = v.text("venue", venue)
+        values = order_values(order)
+        with self._store.transaction() as store:
+            store.ensure_account(order.request.account, venue)
+            try:
+                store.conn.execute(_INSERT, (venue, *values))
+            except sqlite3.IntegrityError as exc:
+                if "orders.client_id" in str(exc):
+                    raise ValueError(f"client_id: {values[0]!r} is already in the journal") from None
+                raise
+
+    def update(
+        self,
+        client_id: str,
+        *,
+        status: OrderStatus,
+        venue_order_id: str | None = None,
+        filled_size: float | None = None,
+        avg_fill_price: float | None = None,
+        reason: str | None = None,
+    ) -> None:
+        """Record what the venue said. Fields left None keep their stored value."""
+        status = OrderStatus(status)
+        if filled_size is not None:
+            filled_size = v.non_negative("filled_size", filled_size)
+        if avg_fill_price is not None:
+            avg_fill_price = v.positive("avg_fill_price", avg_fill_price)
+        cursor = self._store.execute(
+            "UPDATE orders SET status = ?, venue_order_id = COALESCE(?, venue_order_id), "
+            "filled_size = COALESCE(?, filled_size), avg_fill_price = COALESCE(?, avg_fill_price), "
+            "reason = COALESCE(?, reason), updated_at = ? WHERE client_id = ?",
+            (status.value, venue_order_id, filled_size, avg_fill_price, reason, time.time(), client_id),
+        )
+        if cursor.rowcount == 0:
+            raise NotFoundError(f"client_id: no journaled order {client_id!r}")
+
+    def get(self, client_id: str) -> OrderRecord | None:
+        row = self._store.query_one("SELECT * FROM orders WHERE client_id = ?", (client_id,))
+        return None if row is None else _record(row)
+
+    def pending_intents(self) -> list[OrderRecord]:
+        """Orders written but never completed: after a crash, ask the venue about each of these."""
+        rows = self._store.query("SELECT * FROM orders WHERE status = ? ORDER BY id", (OrderStatus.INTENT.value,))
+        return [_record(r) for r in rows]
+
+    def page(
+        self, *, account: str | None = None, market: str | None = None, limit: int = 200, before_id: int | None = None
+    ) -> list[OrderRecord]:
+        """Newest first; pass the last id of a page as before_id for the next one."""
+        where, params = [], []
+        for column, value in (("account", account), ("market", market)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if before_id is not None:
+            where.append("id < ?")
+            params.append(int(before_id))
+        sql = "SELECT * FROM orders"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(_limit(limit))
+        return [_record(r) for r in self._store.query(sql, params)]
+
+
+class FillRepository(Repository):
+    def record(self, fill: Fill, account: str, venue: str) -> None:
+        if not isinstance(fill, Fill):
+            raise ValueError(f"fill: expected a Fill, got {type(fill).__name__}")
+        account = v.text("account", account)
+        venue = v.text("venue", venue)
+        with self._store.transaction() as store:
+            store.ensure_account(account, venue)
+            store.conn.execute(
+                "INSERT INTO fills (client_id, account, venue, market, side, size, price, fee, ts, maker, liquidation) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    fill.client_id, account, venue, fill.market, fill.side.value, fill.size, fill.price,
+                    fill.fee, fill.ts, int(fill.maker), int(fill.liquidation),
+                ),  # fmt: skip
+            )
+
+    def for_order(self, client_id: str) -> list[Fill]:
+        rows = self._store.query("SELECT * FROM fills WHERE client_id = ? ORDER BY ts, id", (client_id,))
+        return [
+            Fill(
+                client_id=r["client_id"], market=r["market"], side=r["side"], size=r["size"], price=r["price"],
+                fee=r["fee"], ts=r["ts"], maker=bool(r["maker"]), liquidation=bool(r["liquidation"]),
+            )  # fmt: skip
+            for r in rows
+        ]
+
+
+def _limit(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100_000:
+        raise ValueError(f"limit: must be an integer in [1, 100000], got {limit!r}")
+    return limit

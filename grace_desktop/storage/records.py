@@ -1,0 +1,170 @@
+"""Typed records the repositories return (and accept where no domain model fits)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from grace_desktop.domain.enums import Side
+from grace_desktop.domain.models import Order, Position
+
+CONDITION_KINDS = ("entry", "take_profit", "stop_loss", "trailing_stop")
+CONDITION_STATUSES = ("armed", "fired", "cancelled")
+ALERT_LEVELS = ("info", "warning", "error", "critical")
+
+
+def _number(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{name}: must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _text(name: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{name}: must be a non-empty string, got {value!r}")
+    return value.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    name: str
+    venue: str
+    created_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    id: int
+    order: Order
+    venue: str
+
+
+@dataclass(frozen=True, slots=True)
+class TradeRecord:
+    """A closed (or partially closed) round trip.
+
+    realized_pnl is the price PnL before fees; fees are booked separately (net = realized_pnl - fees).
+    """
+
+    account: str
+    market: str
+    side: Side
+    size: float
+    entry_price: float
+    exit_price: float
+    realized_pnl: float
+    fees: float
+    opened_at: float
+    closed_at: float
+    venue: str = "paper"
+    close_reason: str = ""
+    client_id: str = ""
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "account", _text("account", self.account))
+        object.__setattr__(self, "market", _text("market", self.market))
+        object.__setattr__(self, "side", Side.parse(self.side))
+        for name in ("size", "entry_price", "exit_price"):
+            if _number(name, getattr(self, name)) <= 0:
+                raise ValueError(f"{name}: must be > 0, got {getattr(self, name)!r}")
+        for name in ("realized_pnl", "fees", "opened_at", "closed_at"):
+            object.__setattr__(self, name, _number(name, getattr(self, name)))
+        if self.closed_at < self.opened_at:
+            raise ValueError(f"closed_at: {self.closed_at} is before opened_at {self.opened_at}")
+
+
+@dataclass(frozen=True, slots=True)
+class TradeTotals:
+    """Sums over a filter. wins/losses count trades whose net PnL (realized_pnl - fees) is > 0 / < 0."""
+
+    count: int
+    realized_pnl: float
+    fees: float
+    wins: int
+    losses: int
+
+    @property
+    def net_pnl(self) -> float:
+        return self.realized_pnl - self.fees
+
+
+@dataclass(frozen=True, slots=True)
+class PositionSnapshot:
+    account: str
+    market: str
+    side: Side
+    size: float
+    entry_price: float
+    mark: float
+    leverage: float
+    unrealized_pnl: float
+    ts: float
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionRecord:
+    """An armed trigger. params: entry {"side","size","leverage","price_below","price_above"};
+    exits {"price"} or {"percent"}; trailing_stop {"percent"}."""
+
+    account: str
+    market: str
+    kind: str
+    params: dict[str, Any]
+    status: str = "armed"
+    id: int | None = None
+    created_at: float = 0.0
+    fired_at: float | None = None
+    fired_price: float | None = None
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "account", _text("account", self.account))
+        object.__setattr__(self, "market", _text("market", self.market))
+        if self.kind not in CONDITION_KINDS:
+            raise ValueError(f"kind: must be one of {', '.join(CONDITION_KINDS)}, got {self.kind!r}")
+        if self.status not in CONDITION_STATUSES:
+            raise ValueError(f"status: must be one of {', '.join(CONDITION_STATUSES)}, got {self.status!r}")
+        if not isinstance(self.params, dict):
+            raise ValueError(f"params: must be a dict, got {type(self.params).__name__}")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    ts: float
+    level: str
+    title: str
+    text: str
+    account: str = ""
+    market: str = ""
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.level not in ALERT_LEVELS:
+            raise ValueError(f"level: must be one of {', '.join(ALERT_LEVELS)}, got {self.level!r}")
+        _number("ts", self.ts)
+        _text("title", self.title)
+        if not isinstance(self.text, str):
+            raise ValueError(f"text: must be a string, got {self.text!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    id: int
+    ts: float
+    account: str
+    market: str
+    rule: str
+    price: float | None
+    action: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaperState:
+    """What the paper venue persisted for one account; balance None means never saved."""
+
+    balance: float | None
+    positions: list[Position] = field(default_factory=list)
+    orders: list[Order] = field(default_factory=list)

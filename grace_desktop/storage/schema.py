@@ -1,0 +1,216 @@
+"""The schema as a list of forward migrations; migration N (1-based) takes a database from version N-1 to N.
+
+Never edit a released migration: databases in the wild were built by it. Add a new one instead.
+Each runs inside one transaction together with the schema_version row that records it, so a
+crash mid-migration leaves the previous version intact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def _run(db: sqlite_utils.Database, statements: str) -> None:
+    # One statement at a time: executescript() would COMMIT the surrounding migration transaction.
+    for statement in statements.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+V1_CORE = """
+CREATE TABLE accounts (
+    name TEXT PRIMARY KEY,
+    venue TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL
+);
+CREATE TABLE settings (
+    account TEXT PRIMARY KEY REFERENCES accounts(name) ON DELETE CASCADE,
+    data TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE orders (
+    id INTEGER PRIMARY KEY,
+    client_id TEXT NOT NULL UNIQUE,
+    account TEXT NOT NULL REFERENCES accounts(name),
+    venue TEXT NOT NULL,
+    market TEXT NOT NULL,
+    side TEXT NOT NULL,
+    size REAL NOT NULL,
+    order_type TEXT NOT NULL,
+    price REAL,
+    leverage REAL NOT NULL,
+    reduce_only INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    venue_order_id TEXT,
+    filled_size REAL NOT NULL DEFAULT 0,
+    avg_fill_price REAL,
+    reason TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX idx_orders_status ON orders(status);
+CREATE INDEX idx_orders_account ON orders(account, id);
+CREATE TABLE fills (
+    id INTEGER PRIMARY KEY,
+    client_id TEXT NOT NULL,
+    account TEXT NOT NULL REFERENCES accounts(name),
+    venue TEXT NOT NULL,
+    market TEXT NOT NULL,
+    side TEXT NOT NULL,
+    size REAL NOT NULL,
+    price REAL NOT NULL,
+    fee REAL NOT NULL,
+    ts REAL NOT NULL,
+    maker INTEGER NOT NULL,
+    liquidation INTEGER NOT NULL
+);
+CREATE INDEX idx_fills_client_id ON fills(client_id);
+CREATE TABLE trades (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(name),
+    venue TEXT NOT NULL,
+    market TEXT NOT NULL,
+    side TEXT NOT NULL,
+    size REAL NOT NULL,
+    entry_price REAL NOT NULL,
+    exit_price REAL NOT NULL,
+    realized_pnl REAL NOT NULL,
+    fees REAL NOT NULL,
+    opened_at REAL NOT NULL,
+    closed_at REAL NOT NULL
+);
+CREATE INDEX idx_trades_closed_at ON trades(closed_at);
+CREATE TABLE position_snapshots (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(name),
+    ts REAL NOT NULL
+);
+CREATE INDEX idx_position_snapshots_account ON position_snapshots(account, ts);
+CREATE TABLE snapshot_positions (
+    snapshot_id INTEGER NOT NULL REFERENCES position_snapshots(id) ON DELETE CASCADE,
+    market TEXT NOT NULL,
+    side TEXT NOT NULL,
+    size REAL NOT NULL,
+    entry_price REAL NOT NULL,
+    mark REAL NOT NULL,
+    leverage REAL NOT NULL,
+    unrealized_pnl REAL NOT NULL,
+    PRIMARY KEY (snapshot_id, market)
+);
+CREATE TABLE conditions (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(name),
+    market TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('entry', 'take_profit', 'stop_loss', 'trailing_stop')),
+    params TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('armed', 'fired', 'cancelled')),
+    created_at REAL NOT NULL,
+    fired_at REAL,
+    fired_price REAL,
+    reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX idx_conditions_status ON conditions(status, account, market);
+CREATE TABLE alerts (
+    id INTEGER PRIMARY KEY,
+    ts REAL NOT NULL,
+    level TEXT NOT NULL CHECK (level IN ('info', 'warning', 'error', 'critical')),
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    account TEXT NOT NULL DEFAULT '',
+    market TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX idx_alerts_account ON alerts(account, id);
+CREATE TABLE equity (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES accounts(name),
+    ts REAL NOT NULL,
+    equity REAL NOT NULL,
+    free_collateral REAL NOT NULL
+);
+CREATE INDEX idx_equity_account_ts ON equity(account, ts)
+"""
+
+
+def _v1_core(db: sqlite_utils.Database) -> None:
+    _run(db, V1_CORE)
+
+
+V2_AUDIT_AND_PAPER = """
+CREATE TABLE decisions (
+    id INTEGER PRIMARY KEY,
+    ts REAL NOT NULL,
+    account TEXT NOT NULL,
+    market TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    price REAL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX idx_decisions_account ON decisions(account, id);
+CREATE TABLE paper_accounts (
+    account TEXT PRIMARY KEY,
+    balance REAL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE paper_positions (
+    account TEXT NOT NULL REFERENCES paper_accounts(account) ON DELETE CASCADE,
+    market TEXT NOT NULL,
+    side TEXT NOT NULL,
+    size REAL NOT NULL,
+    entry_price REAL NOT NULL,
+    leverage REAL NOT NULL,
+    collateral REAL NOT NULL,
+    realized_pnl REAL NOT NULL,
+    opened_at REAL NOT NULL,
+    PRIMARY KEY (account, market)
+);
+CREATE TABLE paper_orders (
+    client_id TEXT PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES paper_accounts(account) ON DELETE CASCADE,
+    market TEXT NOT NULL,
+    side TEXT NOT NULL,
+    size REAL NOT NULL,
+    order_type TEXT NOT NULL,
+    price REAL,
+    leverage REAL NOT NULL,
+    reduce_only INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    venue_order_id TEXT,
+    filled_size REAL NOT NULL,
+    avg_fill_price REAL,
+    reason TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX idx_paper_orders_account ON paper_orders(account, status)
+"""
+
+
+def _v2_audit_and_paper(db: sqlite_utils.Database) -> None:
+    _run(db, V2_AUDIT_AND_PAPER)
+
+
+def _v3_journal(db: sqlite_utils.Database) -> None:
+    """Trades learn why they closed and which order closed them; indexes for the filtered journal pages."""
+    trades = db.table("trades")
+    columns = trades.columns_dict
+    if "close_reason" not in columns:
+        trades.add_column("close_reason", str, not_null_default="")
+    if "client_id" not in columns:
+        trades.add_column("client_id", str, not_null_default="")
+    # closed_at is the last key column and rowid (the id) is implicit after it, so each index
+    # serves "newest first" pages and the (closed_at, id) keyset cursor without a sort.
+    trades.create_index(["account", "closed_at"], index_name="idx_trades_account_closed", if_not_exists=True)
+    trades.create_index(["market", "closed_at"], index_name="idx_trades_market_closed", if_not_exists=True)
+    trades.create_index(
+        ["account", "market", "closed_at"], index_name="idx_trades_account_market_closed", if_not_exists=True
+    )
+    db.table("orders").create_index(["market", "id"], index_name="idx_orders_market", if_not_exists=True)
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_audit_and_paper, _v3_journal]
+LATEST_VERSION = len(MIGRATIONS)
