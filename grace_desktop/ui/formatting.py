@@ -1,0 +1,68 @@
+"""How numbers are written on screen. Tests format expected values with these same functions."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+
+def decimals_for(step: float) -> int:
+    """Digits after the point that show one `step` (tick or lot size): 0.01 -> 2, 0.5 -> 1, 1 -> 0."""
+    if step <= 0 or not math.isfinite(step):
+        return 2
+    digits = 0
+    while digits < 10 and abs(round(step, digits) - step) > step * 1e-6:
+        digits += 1
+    return digits
+
+
+def price(value: float | None, tick_size: float = 0.01) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if math.isinf(value):
+        return "never"
+    return f"{value:,.{decimals_for(tick_size)}f}"
+
+
+def size(value: float | None, lot_size: float = 0.0001) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{decimals_for(lot_size)}f}"
+
+
+def money(value: float | None, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if math.isinf(value):
+        return "∞"
+    return f"{value:+,.2f}" if signed else f"{value:,.2f}"
+
+
+def percent(value: float | None, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if math.isinf(value):
+        return "∞"
+    return f"{value:+.2f} %" if signed else f"{value:.2f} %"
+
+
+def leverage(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if math.isinf(value):
+        return "∞"
+    return f"{value:.2f}x"
+
+
+def vol_multiple(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if math.isinf(value):
+        return "∞ σ"
+    return f"{value:.1f} σ/day"
+
+
+def timestamp(ts: float | None) -> str:
+    if not ts:
+        return "—"
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,0 +1,410 @@
+"""The order ticket: inputs on top, a live risk preview under them, and one submit button.
+
+Every change (side, type, size, price, leverage, a new mark) recomputes `ticket_preview.compute`
+at once; the submit button stays disabled, with the policy's reason shown, while the order
+would be refused.
+"""
+
+from __future__ import annotations
+
+from grace_desktop.domain.errors import DomainError
+from grace_desktop.ui import formatting as fmt
+from grace_desktop.ui import ticket_preview as tp
+from grace_desktop.ui.qt import (
+    AMBER,
+    MUTED,
+    QButtonGroup,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+# The slider moves in tenths of a leverage unit; QSlider only holds integers.
+LEVERAGE_SCALE = 10
+
+
+class OrderTicket(QWidget):
+    submit_requested = Signal(object)  # TicketOrder
+    market_changed = Signal(str)
+    preview_changed = Signal(object)  # TicketPreview
+
+    def __init__(self, backend: tp.TicketBackend | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("orderTicket")
+        self.backend = backend
+        self.preview = tp.TicketPreview()
+        self._busy = False
+        self._syncing = False
+        self._build()
+        self._connect()
+
+    # --- construction -------------------------------------------------------------------
+    def _build(self) -> None:
+        self.account_combo = QComboBox(self)
+        self.account_combo.setObjectName("accountCombo")
+        self.market_combo = QComboBox(self)
+        self.market_combo.setObjectName("marketCombo")
+        self.buy_button = QPushButton("Buy / Long", self)
+        self.buy_button.setObjectName("buyButton")
+        self.sell_button = QPushButton("Sell / Short", self)
+        self.sell_button.setObjectName("sellButton")
+        self.market_type = QPushButton("Market", self)
+        self.market_type.setObjectName("marketTypeButton")
+        self.limit_type = QPushButton("Limit", self)
+        self.limit_type.setObjectName("limitTypeButton")
+        self.side_group = QButtonGroup(self)
+        self.type_group = QButtonGroup(self)
+        for group, buttons in ((self.side_group, (self.buy_button, self.sell_button)),
+                               (self.type_group, (self.market_type, self.limit_type))):
+            for b in buttons:
+                b.setCheckable(True)
+                group.addButton(b)
+        self.buy_button.setChecked(True)
+        self.market_type.setChecked(True)
+
+        self.mark_label = QLabel("—", self)
+        self.mark_label.setObjectName("markLabel")
+        self.size_edit = QLineEdit(self)
+        self.size_edit.setObjectName("sizeEdit")
+        self.size_edit.setPlaceholderText("size in base units")
+        self.safe_button = QPushButton("Safe", self)
+        self.safe_button.setObjectName("safeSizeButton")
+        self.safe_button.setToolTip("Safe size: free collateral × L × min(1, 3/L) / price × 0.8, to the lot size")
+        self.max_button = QPushButton("Max", self)
+        self.max_button.setObjectName("maxSizeButton")
+        self.max_button.setToolTip("Largest size the risk policy accepts now")
+        self.price_edit = QLineEdit(self)
+        self.price_edit.setObjectName("priceEdit")
+        self.price_edit.setPlaceholderText("limit price")
+
+        self.leverage_slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.leverage_slider.setObjectName("leverageSlider")
+        self.leverage_slider.setRange(LEVERAGE_SCALE, LEVERAGE_SCALE)
+        self.leverage_slider.setSingleStep(LEVERAGE_SCALE)
+        self.leverage_slider.setPageStep(5 * LEVERAGE_SCALE)
+        self.leverage_spin = QDoubleSpinBox(self)
+        self.leverage_spin.setObjectName("leverageSpin")
+        self.leverage_spin.setDecimals(1)
+        self.leverage_spin.setSingleStep(0.5)
+        self.leverage_spin.setRange(1.0, 1.0)
+        self.leverage_spin.setSuffix("x")
+        self.cap_label = QLabel("", self)
+        self.cap_label.setObjectName("volatilityCapLabel")
+        self.cap_label.setWordWrap(True)
+        self.cap_label.setStyleSheet(f"color: {AMBER};")
+        self.cap_label.hide()
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.addRow("Account", self.account_combo)
+        form.addRow("Market", self.market_combo)
+        form.addRow("", self.mark_label)
+        form.addRow("Side", _row(self.buy_button, self.sell_button))
+        form.addRow("Type", _row(self.market_type, self.limit_type))
+        form.addRow("Size", _row(self.size_edit, self.safe_button, self.max_button, stretch_first=True))
+        form.addRow("Price", self.price_edit)
+        form.addRow("Leverage", _row(self.leverage_slider, self.leverage_spin, stretch_first=True))
+        form.addRow("", self.cap_label)
+
+        risk = QGroupBox("Risk preview", self)
+        grid = QGridLayout(risk)
+        grid.setHorizontalSpacing(10)
+        self.liquidation_label = self._value("liquidationPriceLabel")
+        self.distance_label = self._value("liquidationDistanceLabel")
+        self.margin_label = self._value("requiredMarginLabel")
+        self.free_after_label = self._value("freeCollateralAfterLabel")
+        self.account_lev_label = self._value("accountLeverageAfterLabel")
+        self.fee_label = self._value("feeLabel")
+        rows = (("Liquidation price", self.liquidation_label), ("Distance to liq.", self.distance_label),
+                ("Required margin", self.margin_label), ("Free collateral after", self.free_after_label),
+                ("Account leverage after", self.account_lev_label), ("Fee", self.fee_label))
+        for i, (name, label) in enumerate(rows):
+            caption = QLabel(name, risk)
+            caption.setStyleSheet(f"color: {MUTED};")
+            grid.addWidget(caption, i, 0)
+            grid.addWidget(label, i, 1, Qt.AlignmentFlag.AlignRight)
+
+        self.exits = QGroupBox("Exits and entry condition (optional)", self)
+        self.exits.setObjectName("conditionsBox")
+        self.exits.setCheckable(True)
+        self.exits.setChecked(False)
+        exits = QFormLayout(self.exits)
+        self.tp_edit = self._cond_edit("takeProfitEdit", "price")
+        self.tp_pct_edit = self._cond_edit("takeProfitPctEdit", "%")
+        self.sl_edit = self._cond_edit("stopLossEdit", "price")
+        self.sl_pct_edit = self._cond_edit("stopLossPctEdit", "%")
+        self.trailing_edit = self._cond_edit("trailingEdit", "% from the best price")
+        self.entry_below_edit = self._cond_edit("entryBelowEdit", "open when price ≤")
+        self.entry_above_edit = self._cond_edit("entryAboveEdit", "open when price ≥")
+        exits.addRow("Take profit", _row(self.tp_edit, self.tp_pct_edit))
+        exits.addRow("Stop loss", _row(self.sl_edit, self.sl_pct_edit))
+        exits.addRow("Trailing stop", self.trailing_edit)
+        exits.addRow("Entry", _row(self.entry_below_edit, self.entry_above_edit))
+
+        self.reason_label = QLabel("", self)
+        self.reason_label.setObjectName("ticketReasonLabel")
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setProperty("role", "error")
+        self.submit_button = QPushButton("Buy", self)
+        self.submit_button.setObjectName("submitOrderButton")
+        self.submit_button.setMinimumHeight(34)
+        self.submit_button.setToolTip("Send the order (Ctrl+Return)")
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(form)
+        layout.addWidget(risk)
+        layout.addWidget(self.exits)
+        layout.addWidget(self.reason_label)
+        layout.addWidget(self.submit_button)
+        layout.addStretch(1)
+
+    def _value(self, name: str) -> QLabel:
+        label = QLabel("—", self)
+        label.setObjectName(name)
+        label.setProperty("role", "value")
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    def _cond_edit(self, name: str, placeholder: str) -> QLineEdit:
+        edit = QLineEdit(self)
+        edit.setObjectName(name)
+        edit.setPlaceholderText(placeholder)
+        edit.textChanged.connect(self.recompute)
+        return edit
+
+    def _connect(self) -> None:
+        self.account_combo.currentTextChanged.connect(self._on_context_changed)
+        self.market_combo.currentTextChanged.connect(self._on_context_changed)
+        self.side_group.buttonToggled.connect(lambda *_: self.recompute())
+        self.type_group.buttonToggled.connect(lambda *_: self.recompute())
+        self.size_edit.textChanged.connect(self.recompute)
+        self.price_edit.textChanged.connect(self.recompute)
+        self.leverage_slider.valueChanged.connect(self._on_slider)
+        self.leverage_spin.valueChanged.connect(self._on_spin)
+        self.exits.toggled.connect(lambda *_: self.recompute())
+        self.safe_button.clicked.connect(self.fill_safe_size)
+        self.max_button.clicked.connect(self.fill_max_size)
+        self.submit_button.clicked.connect(self.submit)
+
+    # --- public -------------------------------------------------------------------------
+    def set_backend(self, backend: tp.TicketBackend, accounts: list[str]) -> None:
+        self.backend = backend
+        self._syncing = True
+        try:
+            self.account_combo.clear()
+            self.account_combo.addItems(accounts)
+            self.market_combo.clear()
+            self.market_combo.addItems(sorted(backend.markets()))
+        finally:
+            self._syncing = False
+        self._on_context_changed()
+
+    def set_side(self, action: str) -> None:
+        (self.buy_button if action == "buy" else self.sell_button).setChecked(True)
+
+    def set_market(self, market: str) -> None:
+        i = self.market_combo.findText(market)
+        if i >= 0:
+            self.market_combo.setCurrentIndex(i)
+
+    def leverage(self) -> float:
+        return round(self.leverage_spin.value(), 1)
+
+    def set_leverage(self, value: float) -> None:
+        self.leverage_spin.setValue(value)
+
+    def on_marks(self, marks: dict[str, float]) -> None:
+        """New prices arrived (already coalesced by the bridge): refresh if ours moved."""
+        if self.market_combo.currentText() in marks:
+            self.recompute()
+
+    def set_busy(self, busy: bool, message: str = "") -> None:
+        self._busy = busy
+        if message:
+            self.reason_label.setText(message)
+        self._update_submit()
+
+    def show_result(self, ok: bool, message: str) -> None:
+        self._busy = False
+        self.recompute()
+        self.reason_label.setProperty("role", "ok" if ok else "error")
+        self.reason_label.setStyleSheet("")  # re-polish the role colour
+        self.reason_label.setText(message)
+
+    def inputs(self) -> tp.TicketInput:
+        use_exits = self.exits.isChecked()
+
+        def cond(edit: QLineEdit) -> str:
+            return edit.text() if use_exits else ""
+
+        return tp.TicketInput(
+            account=self.account_combo.currentText(),
+            market=self.market_combo.currentText(),
+            action="buy" if self.buy_button.isChecked() else "sell",
+            order_type="limit" if self.limit_type.isChecked() else "market",
+            size_text=self.size_edit.text(),
+            price_text=self.price_edit.text(),
+            leverage=self.leverage(),
+            take_profit_text=cond(self.tp_edit), stop_loss_text=cond(self.sl_edit),
+            take_profit_pct_text=cond(self.tp_pct_edit), stop_loss_pct_text=cond(self.sl_pct_edit),
+            trailing_pct_text=cond(self.trailing_edit), entry_below_text=cond(self.entry_below_edit),
+            entry_above_text=cond(self.entry_above_edit),
+        )
+
+    # --- behaviour ----------------------------------------------------------------------
+    def _on_context_changed(self, *_: object) -> None:
+        """Account or market changed: reset the leverage range and default from settings."""
+        if self._syncing or self.backend is None:
+            return
+        account, market = self.account_combo.currentText(), self.market_combo.currentText()
+        spec = self.backend.markets().get(market)
+        if spec is None or not account:
+            self.recompute()
+            return
+        default = self.backend.settings(account).default_leverage
+        allowed, _cap = self.backend.allowed_leverage(account, market)
+        self._set_leverage_range(allowed)
+        self.leverage_spin.setValue(min(default, allowed))
+        self.size_edit.setPlaceholderText(f"size in {spec.base} (lot {fmt.size(spec.lot_size, spec.lot_size)})")
+        self.price_edit.setPlaceholderText(f"limit price in {spec.quote}")
+        self.market_changed.emit(market)
+        self.recompute()
+
+    def _set_leverage_range(self, allowed: float) -> None:
+        top = max(1.0, allowed)
+        self._syncing = True
+        try:
+            self.leverage_slider.setRange(LEVERAGE_SCALE, round(top * LEVERAGE_SCALE))
+            self.leverage_spin.setRange(1.0, top)
+        finally:
+            self._syncing = False
+
+    def _on_slider(self, value: int) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            self.leverage_spin.setValue(value / LEVERAGE_SCALE)
+        finally:
+            self._syncing = False
+        self.recompute()
+
+    def _on_spin(self, value: float) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            self.leverage_slider.setValue(round(value * LEVERAGE_SCALE))
+        finally:
+            self._syncing = False
+        self.recompute()
+
+    def recompute(self, *_: object) -> None:
+        if self.backend is None:
+            return
+        inp = self.inputs()
+        if inp.account and inp.market:
+            allowed, _cap = self.backend.allowed_leverage(inp.account, inp.market)
+            if round(allowed * LEVERAGE_SCALE) != self.leverage_slider.maximum():
+                self._set_leverage_range(allowed)
+                inp = self.inputs()
+        self.preview = tp.compute(self.backend, inp)
+        self._show(self.preview, inp)
+        self.preview_changed.emit(self.preview)
+
+    def _show(self, p: tp.TicketPreview, inp: tp.TicketInput) -> None:
+        spec = p.spec
+        tick = spec.tick_size if spec else 0.01
+        perp = bool(spec and spec.is_perp)
+        self.price_edit.setEnabled(inp.order_type == "limit")
+        self.leverage_slider.setEnabled(perp)
+        self.leverage_spin.setEnabled(perp)
+        vol = f" · volatility {p.daily_vol:.2%}/day" if p.daily_vol is not None else ""
+        self.mark_label.setText(f"Mark {fmt.price(p.mark, tick)}{vol}" if spec else "—")
+        if p.cap is not None:
+            self.cap_label.setText(f"Max leverage lowered to {p.allowed_leverage:g}x — {p.cap.reason}")
+        self.cap_label.setVisible(p.cap is not None)
+        if not perp and spec is not None:
+            self.liquidation_label.setText("none (spot)")
+        else:
+            self.liquidation_label.setText(fmt.price(p.liquidation_price, tick))
+        if p.distance_pct is not None:
+            self.distance_label.setText(f"{fmt.percent(p.distance_pct)} · {fmt.vol_multiple(p.distance_sigmas)}")
+        else:
+            self.distance_label.setText("—")
+        d = p.decision
+        self.margin_label.setText(fmt.money(d.required_margin) if d else "—")
+        free_after = d.free_collateral_after if d else None
+        self.free_after_label.setText(fmt.money(free_after) if d else f"{fmt.money(p.free_collateral)} now")
+        self.account_lev_label.setText(fmt.leverage(d.account_leverage_after) if d else "—")
+        self.fee_label.setText(fmt.money(d.fee) if d else "—")
+        self.submit_button.setText(
+            f"{'Buy' if inp.action == 'buy' else 'Sell'} {inp.size_text.strip() or ''} {inp.market}".replace("  ", " ")
+        )
+        self.submit_button.setProperty("side", inp.action)
+        self.submit_button.style().unpolish(self.submit_button)
+        self.submit_button.style().polish(self.submit_button)
+        notes = "; ".join(d.notes) if d and d.notes else ""
+        self.reason_label.setProperty("role", "error" if p.reasons else "note")
+        self.reason_label.style().unpolish(self.reason_label)
+        self.reason_label.style().polish(self.reason_label)
+        self.reason_label.setText("\n".join(p.reasons) if p.reasons else notes)
+        self.submit_button.setToolTip(self.reason_label.text() or "Send the order (Ctrl+Return)")
+        self._update_submit()
+
+    def _update_submit(self) -> None:
+        self.submit_button.setEnabled(self.preview.can_submit and not self._busy)
+
+    def fill_safe_size(self) -> None:
+        self._fill_size(tp.safe_size)
+
+    def fill_max_size(self) -> None:
+        def compute_max(backend: tp.TicketBackend, account: str, spec: object, price: float, lev: float) -> float:
+            return tp.max_size(backend, self.inputs(), spec, price, lev)  # type: ignore[arg-type]
+
+        self._fill_size(compute_max)
+
+    def _fill_size(self, how: object) -> None:
+        p = self.preview
+        if self.backend is None or p.spec is None or p.price is None:
+            self.reason_label.setText("size: needs a market and a price first")
+            return
+        try:
+            value = how(self.backend, self.account_combo.currentText(), p.spec, p.price, self.leverage())  # type: ignore[operator]
+        except DomainError as exc:
+            self.reason_label.setText(str(exc))
+            return
+        if value <= 0:
+            self.reason_label.setText("size: no size fits the free collateral and limits now")
+            return
+        self.size_edit.setText(fmt.size(value, p.spec.lot_size).replace(",", ""))
+
+    def submit(self) -> None:
+        self.recompute()
+        if self.preview.can_submit and not self._busy and self.preview.order is not None:
+            self._busy = True
+            self._update_submit()
+            self.reason_label.setText("sending…")
+            self.submit_requested.emit(self.preview.order)
+
+
+def _row(*widgets: QWidget, stretch_first: bool = False) -> QWidget:
+    box = QWidget()
+    layout = QHBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(4)
+    for i, w in enumerate(widgets):
+        layout.addWidget(w, 1 if (stretch_first and i == 0) or not stretch_first else 0)
+    return box

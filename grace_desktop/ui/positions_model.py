@@ -1,0 +1,231 @@
+"""Open positions as a Qt table model: every figure from domain.margin, text cached per update.
+
+Ticks can arrive far faster than a table repaints, so the model never formats inside
+`data()`: each row's strings are built once when its position or mark changes, and only
+the changed rows are announced with `dataChanged`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from grace_desktop.domain import margin
+from grace_desktop.domain.models import MarketSpec, Portfolio, Position
+from grace_desktop.ui import formatting as fmt
+from grace_desktop.ui.qt import AMBER, GREEN, MUTED, RED, QAbstractTableModel, QColor, QModelIndex, Qt
+
+COLUMNS = (
+    "Market", "Side", "Size", "Entry", "Mark", "PnL", "PnL %", "Leverage",
+    "Liq. price", "Dist. to liq.", "Account", "Actions",
+)
+COL_MARKET, COL_SIDE, COL_SIZE, COL_ENTRY, COL_MARK, COL_PNL, COL_PNL_PCT, COL_LEV, COL_LIQ, COL_DIST, COL_ACCOUNT, COL_ACTIONS = range(12)
+# Columns that move with the mark; only these are repainted on a price update.
+FIRST_LIVE, LAST_LIVE = COL_MARK, COL_DIST
+
+# Distance to liquidation (in % of the mark) below which the cell turns red / amber.
+DANGER_PCT = 5.0
+WARNING_PCT = 15.0
+
+SORT_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+
+_GREEN, _RED, _AMBER, _MUTED = QColor(GREEN), QColor(RED), QColor(AMBER), QColor(MUTED)
+
+
+def distance_colour(distance_pct: float) -> QColor:
+    """Red under DANGER_PCT, amber under WARNING_PCT, green beyond; graded inside each band."""
+    if math.isinf(distance_pct) or distance_pct >= WARNING_PCT:
+        return _GREEN
+    if distance_pct < DANGER_PCT:
+        return _RED
+    # Blend amber -> green across the warning band so a drift toward danger is visible.
+    t = (distance_pct - DANGER_PCT) / (WARNING_PCT - DANGER_PCT)
+    r = round(_AMBER.red() + (_GREEN.red() - _AMBER.red()) * t)
+    g = round(_AMBER.green() + (_GREEN.green() - _AMBER.green()) * t)
+    b = round(_AMBER.blue() + (_GREEN.blue() - _AMBER.blue()) * t)
+    return QColor(r, g, b)
+
+
+class PositionRow:
+    """One position with its figures at the current mark and their on-screen text."""
+
+    __slots__ = ("position", "spec", "mark", "pnl", "pnl_pct", "liq", "distance", "text", "sort", "colours")
+
+    def __init__(self, position: Position, spec: MarketSpec | None, mark: float | None) -> None:
+        self.position = position
+        self.spec = spec
+        self.liq = margin.position_liquidation_price(position, spec.maint_margin if spec and spec.is_perp else 0.0)
+        self.remark(mark)
+
+    def remark(self, mark: float | None) -> None:
+        p = self.position
+        self.mark = mark if mark is not None and mark > 0 else p.entry_price
+        self.pnl = p.unrealized_pnl(self.mark)
+        self.pnl_pct = margin.pnl_percent(p, self.mark)
+        self.distance = margin.distance_to_liquidation_pct(p.side, self.mark, self.liq)
+        tick = self.spec.tick_size if self.spec else 0.01
+        lot = self.spec.lot_size if self.spec else 0.0001
+        self.text = (
+            p.market,
+            p.side.value.upper(),
+            fmt.size(p.size, lot),
+            fmt.price(p.entry_price, tick),
+            fmt.price(self.mark, tick),
+            fmt.money(self.pnl, signed=True),
+            fmt.percent(self.pnl_pct, signed=True),
+            fmt.leverage(p.leverage),
+            fmt.price(self.liq, tick) if self.liq > 0 else "none",
+            fmt.percent(self.distance) if math.isfinite(self.distance) else "∞",
+            p.account,
+            "",
+        )
+        self.sort = (
+            p.market, p.side.value, p.size, p.entry_price, self.mark, self.pnl, self.pnl_pct,
+            p.leverage, self.liq, self.distance, p.account, 0,
+        )
+        pnl_colour = _GREEN if self.pnl > 0 else _RED if self.pnl < 0 else _MUTED
+        self.colours = {
+            COL_SIDE: _GREEN if p.side.sign > 0 else _RED,
+            COL_PNL: pnl_colour,
+            COL_PNL_PCT: pnl_colour,
+            COL_DIST: distance_colour(self.distance),
+        }
+
+
+class PositionsModel(QAbstractTableModel):
+    """Rows keyed by (account, market); `set_portfolio` replaces one account's rows."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: list[PositionRow] = []
+        self._index: dict[tuple[str, str], int] = {}
+        self._specs: dict[str, MarketSpec] = {}
+        self._marks: dict[str, float] = {}
+
+    # --- Qt model interface -------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(COLUMNS):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row.text[col]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return row.colours.get(col)
+        if role == SORT_ROLE:
+            return row.sort[col]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if col in (COL_MARKET, COL_SIDE, COL_ACCOUNT):
+                return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_DIST:
+            return "How far the mark may move against the position before it is liquidated"
+        return None
+
+    def flags(self, index: QModelIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    # --- updates ------------------------------------------------------------------------
+    def set_markets(self, specs: Mapping[str, MarketSpec]) -> None:
+        self._specs = dict(specs)
+
+    def set_portfolio(self, portfolio: Portfolio) -> None:
+        """Make the rows of `portfolio.account` match its positions, valued at its marks."""
+        self._marks.update(portfolio.marks)
+        wanted = {p.market: p for p in portfolio.positions}
+        account = portfolio.account
+        # Remove from the bottom up so earlier row numbers stay valid.
+        for i in range(len(self._rows) - 1, -1, -1):
+            p = self._rows[i].position
+            if p.account == account and p.market not in wanted:
+                self.beginRemoveRows(QModelIndex(), i, i)
+                del self._rows[i]
+                self.endRemoveRows()
+        self._reindex()
+        changed: list[int] = []
+        new: list[PositionRow] = []
+        for market, position in wanted.items():
+            i = self._index.get((account, market))
+            if i is None:
+                new.append(PositionRow(position, self._specs.get(market), self._marks.get(market)))
+                continue
+            row = self._rows[i]
+            if row.position != position:
+                self._rows[i] = PositionRow(position, self._specs.get(market), self._marks.get(market))
+                changed.append(i)
+            else:
+                mark = self._marks.get(market)
+                if mark is not None and mark != row.mark:
+                    row.remark(mark)
+                    changed.append(i)
+        self._announce(changed, 0, len(COLUMNS) - 1)
+        if new:
+            first = len(self._rows)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            self._rows.extend(new)
+            self.endInsertRows()
+            self._reindex()
+
+    def update_marks(self, marks: Mapping[str, float]) -> None:
+        """Revalue the rows of the markets in `marks`; repaint only those rows' live columns."""
+        self._marks.update(marks)
+        changed = []
+        for i, row in enumerate(self._rows):
+            mark = marks.get(row.position.market)
+            if mark is not None and mark != row.mark:
+                row.remark(mark)
+                changed.append(i)
+        self._announce(changed, FIRST_LIVE, LAST_LIVE)
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._rows.clear()
+        self._index.clear()
+        self.endResetModel()
+
+    # --- lookups ------------------------------------------------------------------------
+    def row_at(self, row: int) -> PositionRow:
+        return self._rows[row]
+
+    def key_at(self, row: int) -> tuple[str, str]:
+        return self._rows[row].position.key
+
+    def row_of(self, account: str, market: str) -> int | None:
+        return self._index.get((account, market))
+
+    def positions(self) -> list[Position]:
+        return [r.position for r in self._rows]
+
+    def rows(self) -> Iterable[PositionRow]:
+        return iter(self._rows)
+
+    def _reindex(self) -> None:
+        self._index = {r.position.key: i for i, r in enumerate(self._rows)}
+
+    def _announce(self, rows: list[int], first_col: int, last_col: int) -> None:
+        """One dataChanged per run of consecutive rows: fewer signals, same repaint."""
+        if not rows:
+            return
+        rows.sort()
+        start = prev = rows[0]
+        for r in rows[1:] + [None]:  # type: ignore[list-item]
+            if r is not None and r == prev + 1:
+                prev = r
+                continue
+            self.dataChanged.emit(self.index(start, first_col), self.index(prev, last_col))
+            if r is not None:
+                start = prev = r

@@ -1,0 +1,208 @@
+"""The Positions panel: sortable table with per-row Close / Reduce 50% buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grace_desktop.ui.positions_model import COL_ACCOUNT, COL_ACTIONS, COLUMNS, SORT_ROLE, PositionsModel
+from grace_desktop.ui.qt import (
+    BLUE,
+    GREEN,
+    MUTED,
+    RED,
+    QColor,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QModelIndex,
+    QPushButton,
+    QStyledItemDelegate,
+    Qt,
+    QTableView,
+    QtCore,
+    QtGui,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+    icon,
+)
+
+# Fractions the two row buttons close.
+ROW_ACTIONS = (("Close", 1.0), ("−50%", 0.5))
+
+
+class ActionsDelegate(QStyledItemDelegate):
+    """Paints two small buttons in the Actions column and turns clicks into `clicked(row, fraction)`.
+
+    Painted rather than `setIndexWidget` so 200 rows cost 200 paints, not 400 live widgets.
+    """
+
+    clicked = Signal(int, float)
+
+    def _rects(self, rect: QtCore.QRect) -> list[QtCore.QRect]:
+        pad = 3
+        width = (rect.width() - 3 * pad) // 2
+        return [
+            QtCore.QRect(rect.left() + pad + i * (width + pad), rect.top() + pad, width, rect.height() - 2 * pad)
+            for i in range(len(ROW_ACTIONS))
+        ]
+
+    def paint(self, painter: QtGui.QPainter, option: Any, index: QModelIndex) -> None:
+        painter.save()
+        painter.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        for (label, fraction), rect in zip(ROW_ACTIONS, self._rects(option.rect)):
+            colour = QColor(RED if fraction >= 1 else BLUE)
+            fill = QColor(colour)
+            fill.setAlpha(40)
+            painter.setPen(colour)
+            painter.setBrush(fill)
+            painter.drawRoundedRect(QtCore.QRectF(rect), 3, 3)
+            painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), label)
+        painter.restore()
+
+    def sizeHint(self, option: Any, index: QModelIndex) -> QtCore.QSize:
+        return QtCore.QSize(116, 24)
+
+    def editorEvent(self, event: QtCore.QEvent, model: Any, option: Any, index: QModelIndex) -> bool:
+        if event.type() == QtCore.QEvent.Type.MouseButtonRelease and isinstance(event, QtGui.QMouseEvent):
+            for (_label, fraction), rect in zip(ROW_ACTIONS, self._rects(option.rect)):
+                if rect.contains(event.position().toPoint()):
+                    self.clicked.emit(index.row(), fraction)
+                    return True
+        return False
+
+
+class PositionsPanel(QWidget):
+    """Emits `close_requested(account, market, fraction)`; the window sends it to TradingService."""
+
+    close_requested = Signal(str, str, float)
+    selection_changed = Signal(str, str)  # account, market of the selected row
+
+    def __init__(self, model: PositionsModel | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model or PositionsModel(self)
+        self.proxy = QtCore.QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        # Re-sorting on every coalesced tick would make rows jump under the cursor; sort on demand.
+        self.proxy.setDynamicSortFilter(False)
+
+        self.table = QTableView(self)
+        self.table.setObjectName("positionsTable")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.setHorizontalScrollMode(QTableView.ScrollMode.ScrollPerPixel)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setMinimumSectionSize(60)
+        for col, width in enumerate((96, 58, 86, 96, 96, 96, 82, 76, 96, 96, 72, 124)):
+            header.resizeSection(col, width)
+        header.setSectionResizeMode(COL_ACTIONS, QHeaderView.ResizeMode.Fixed)
+        self.delegate = ActionsDelegate(self.table)
+        self.table.setItemDelegateForColumn(COL_ACTIONS, self.delegate)
+        self.delegate.clicked.connect(self._on_row_action)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+
+        self.close_button = QPushButton(icon("close"), "Close selected", self)
+        self.close_button.setObjectName("closeSelectedButton")
+        self.close_button.setToolTip("Close the selected position (Ctrl+Shift+X)")
+        self.reduce_button = QPushButton(icon("reduce"), "Reduce selected 50%", self)
+        self.reduce_button.setObjectName("reduceSelectedButton")
+        self.close_button.clicked.connect(lambda: self.close_selected(1.0))
+        self.reduce_button.clicked.connect(lambda: self.close_selected(0.5))
+        self.summary = QLabel("", self)
+        self.summary.setObjectName("positionsSummary")
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.summary, 1)
+        bar.addWidget(self.reduce_button)
+        bar.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.table)
+
+        self.empty = QLabel("No open positions — place an order from the ticket", self.table.viewport())
+        self.empty.setObjectName("emptyHint")
+        self.empty.setStyleSheet(f"color: {MUTED};")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        for sig in (self.model.rowsInserted, self.model.rowsRemoved, self.model.modelReset):
+            sig.connect(self._refresh_chrome)
+        self.model.dataChanged.connect(self._refresh_summary_soon)
+        self._summary_dirty = False
+        self._refresh_chrome()
+
+    # --- actions ------------------------------------------------------------------------
+    def selected_key(self) -> tuple[str, str] | None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.key_at(self.proxy.mapToSource(index).row())
+
+    def close_selected(self, fraction: float = 1.0) -> bool:
+        key = self.selected_key()
+        if key is None:
+            return False
+        self.close_requested.emit(key[0], key[1], fraction)
+        return True
+
+    def request_row_action(self, source_row: int, fraction: float) -> None:
+        account, market = self.model.key_at(source_row)
+        self.close_requested.emit(account, market, fraction)
+
+    def set_account_column_visible(self, visible: bool) -> None:
+        self.table.setColumnHidden(COL_ACCOUNT, not visible)
+
+    def _on_row_action(self, proxy_row: int, fraction: float) -> None:
+        source = self.proxy.mapToSource(self.proxy.index(proxy_row, 0))
+        if source.isValid():
+            self.request_row_action(source.row(), fraction)
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            account, market = self.model.key_at(self.proxy.mapToSource(current).row())
+            self.selection_changed.emit(account, market)
+
+    # --- chrome -------------------------------------------------------------------------
+    def _refresh_chrome(self, *_: object) -> None:
+        count = self.model.rowCount()
+        self.empty.setVisible(count == 0)
+        has = self.selected_key() is not None
+        self.close_button.setEnabled(has)
+        self.reduce_button.setEnabled(has)
+        self._refresh_summary()
+
+    def _refresh_summary_soon(self, *_: object) -> None:
+        # dataChanged comes in bursts (one per run of rows); total once per event-loop turn.
+        if not self._summary_dirty:
+            self._summary_dirty = True
+            QtCore.QTimer.singleShot(0, self._refresh_summary)
+
+    def _refresh_summary(self) -> None:
+        self._summary_dirty = False
+        rows = list(self.model.rows())
+        pnl = sum(r.pnl for r in rows)
+        colour = GREEN if pnl > 0 else RED if pnl < 0 else MUTED
+        self.summary.setText(
+            f"{len(rows)} open · unrealized PnL <span style='color:{colour}'>{pnl:+,.2f}</span>"
+        )
+        has = self.selected_key() is not None
+        self.close_button.setEnabled(has)
+        self.reduce_button.setEnabled(has)
+
+    def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.empty.setGeometry(self.table.viewport().rect())
+
+    def showEvent(self, event: QtGui.QShowEvent) -> None:
+        super().showEvent(event)
+        self.empty.setGeometry(self.table.viewport().rect())
+
+
+__all__ = ["PositionsPanel", "ActionsDelegate", "COLUMNS"]

@@ -1,0 +1,109 @@
+"""The one place the UI imports the Qt binding from, plus the theme and icon helpers.
+
+Importing PySide6 here before anything imports qasync pins qasync to PySide6 (it otherwise
+picks the first binding it can import; see QT_NOTES §2.1).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+os.environ.setdefault("QT_API", "pyside6")
+
+from PySide6 import QtCore, QtGui, QtWidgets  # noqa: E402
+from PySide6.QtCore import (  # noqa: E402,F401
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSettings,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QColor, QIcon, QKeySequence, QShortcut  # noqa: E402,F401
+from PySide6.QtWidgets import (  # noqa: E402,F401
+    QApplication,
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDockWidget,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QPushButton,
+    QRadioButton,
+    QScrollArea,
+    QSizePolicy,
+    QSlider,
+    QStatusBar,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionButton,
+    QSystemTrayIcon,
+    QTableView,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+__all__ = ["QtCore", "QtGui", "QtWidgets", "RESOURCES", "icon", "stylesheet", "create_qapp"]
+
+# Shipped inside the package (pyproject's package-data covers grace_desktop/resources/**),
+# so a PyInstaller or wheel install finds them next to the code, never via the CWD.
+RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+
+# Colours shared by the stylesheet and the code that paints (PnL, levels, chart lines).
+GREEN = "#3fb950"
+RED = "#f85149"
+AMBER = "#d29922"
+BLUE = "#58a6ff"
+MUTED = "#8b949e"
+TEXT = "#e6edf3"
+PANEL = "#161b22"
+BACKGROUND = "#0d1117"
+
+
+@lru_cache(maxsize=None)
+def icon(name: str) -> QIcon:
+    """Icon `name` from resources/icons (svg preferred); an empty icon if it is missing."""
+    for ext in ("svg", "png"):
+        path = RESOURCES / "icons" / f"{name}.{ext}"
+        if path.exists():
+            return QIcon(str(path))
+    return QIcon()
+
+
+def stylesheet(name: str = "dark") -> str:
+    path = RESOURCES / "style" / f"{name}.qss"
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def create_qapp(argv: list[str] | None = None) -> QApplication:
+    """The application object, themed. Reuses an existing instance (tests, pytest-qt)."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else ["grace-desktop"])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Grace Desktop")
+    app.setOrganizationName("grace-desktop")
+    app.setStyle("Fusion")
+    app.setStyleSheet(stylesheet())
+    app.setWindowIcon(icon("app"))
+    return app

@@ -1,0 +1,258 @@
+"""What the order ticket shows for a given input: no Qt here, every figure from services/domain.
+
+`TicketBackend` is the part of TradingService the ticket reads; TradingService itself is
+passed in the app, so the labels and the order that is finally sent use the same policy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from grace_desktop.domain import margin, sizing
+from grace_desktop.domain import validation as v
+from grace_desktop.domain.enums import OrderType, Side
+from grace_desktop.domain.errors import DomainError
+from grace_desktop.domain.models import MarketSpec, OrderRequest, Portfolio
+from grace_desktop.domain.risk import RiskDecision
+from grace_desktop.domain.settings import AccountSettings
+from grace_desktop.domain.volatility import VolatilityCap
+
+
+class TicketBackend(Protocol):
+    def markets(self) -> dict[str, MarketSpec]: ...
+
+    def mark(self, market: str) -> float | None: ...
+
+    def daily_volatility(self, market: str) -> float | None: ...
+
+    def allowed_leverage(self, account: str, market: str) -> tuple[float, VolatilityCap | None]: ...
+
+    def preview(
+        self, action: str, amount: float, market: str, account: str, *, leverage: float,
+        order_type: str = "market", price: float | None = None,
+    ) -> RiskDecision: ...
+
+    def portfolio(self, account: str) -> Portfolio: ...
+
+    def settings(self, account: str) -> AccountSettings: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TicketInput:
+    """The raw state of the ticket's fields (text exactly as typed)."""
+
+    account: str
+    market: str
+    action: str  # "buy" | "sell"
+    order_type: str  # "market" | "limit"
+    size_text: str
+    price_text: str
+    leverage: float
+    take_profit_text: str = ""
+    stop_loss_text: str = ""
+    take_profit_pct_text: str = ""
+    stop_loss_pct_text: str = ""
+    trailing_pct_text: str = ""
+    entry_below_text: str = ""
+    entry_above_text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TicketOrder:
+    """A validated order the ticket asks the window to send through TradingService."""
+
+    account: str
+    market: str
+    action: str
+    size: float
+    order_type: str
+    price: float | None
+    leverage: float
+    take_profit: float | None = None
+    stop_loss: float | None = None
+    take_profit_percent: float | None = None
+    stop_loss_percent: float | None = None
+    trailing_percent: float | None = None
+    entry_below: float | None = None
+    entry_above: float | None = None
+
+    @property
+    def has_conditions(self) -> bool:
+        return any(
+            x is not None
+            for x in (self.take_profit, self.stop_loss, self.take_profit_percent, self.stop_loss_percent,
+                      self.trailing_percent, self.entry_below, self.entry_above)
+        )
+
+
+@dataclass(slots=True)
+class TicketPreview:
+    spec: MarketSpec | None = None
+    price: float | None = None  # the price the order is valued at (mark or limit)
+    mark: float | None = None
+    daily_vol: float | None = None
+    allowed_leverage: float = 1.0
+    cap: VolatilityCap | None = None
+    liquidation_price: float | None = None
+    distance_pct: float | None = None
+    distance_sigmas: float | None = None
+    decision: RiskDecision | None = None
+    free_collateral: float | None = None
+    reasons: list[str] = field(default_factory=list)
+    order: TicketOrder | None = None
+
+    @property
+    def can_submit(self) -> bool:
+        return self.order is not None and not self.reasons
+
+
+def optional_number(field_name: str, text: str) -> float | None:
+    text = text.strip().replace(",", "")
+    if not text:
+        return None
+    return v.positive(field_name, text)
+
+
+def compute(backend: TicketBackend, inp: TicketInput) -> TicketPreview:
+    """Everything the ticket displays for `inp`; `reasons` lists why it may not be sent yet."""
+    out = TicketPreview()
+    spec = backend.markets().get(inp.market)
+    if spec is None:
+        out.reasons.append(f"market: choose a market (unknown {inp.market!r})" if inp.market else "market: choose a market")
+        return out
+    out.spec = spec
+    out.mark = backend.mark(inp.market)
+    out.daily_vol = backend.daily_volatility(inp.market)
+    out.allowed_leverage, out.cap = backend.allowed_leverage(inp.account, inp.market)
+    side = Side.parse(inp.action)
+    try:
+        out.free_collateral = margin.free_collateral(backend.portfolio(inp.account))
+    except (DomainError, LookupError):
+        out.free_collateral = None
+
+    price: float | None = out.mark
+    if inp.order_type == OrderType.LIMIT.value:
+        try:
+            price = optional_number("price", inp.price_text)
+        except DomainError as exc:
+            out.reasons.append(str(exc))
+            price = None
+        if price is None and not out.reasons:
+            out.reasons.append("price: a limit order needs a price")
+    elif price is None:
+        out.reasons.append(f"price: waiting for the first {inp.market} price")
+    out.price = price
+    lev = inp.leverage if spec.is_perp else 1.0
+
+    if price is not None:
+        out.liquidation_price = margin.liquidation_price(side, price, lev, spec.maint_margin) if spec.is_perp else 0.0
+        if spec.is_perp:
+            out.distance_pct = margin.distance_to_liquidation_pct(side, price, out.liquidation_price)
+            if out.daily_vol and out.daily_vol > 0 and out.distance_pct is not None and math.isfinite(out.distance_pct):
+                out.distance_sigmas = out.distance_pct / 100.0 / out.daily_vol
+
+    size: float | None = None
+    try:
+        size = optional_number("size", inp.size_text)
+        if size is None:
+            out.reasons.append("size: enter a size")
+    except DomainError as exc:
+        out.reasons.append(str(exc))
+    conditions = _conditions(inp, side, price, out.reasons)
+
+    if size is None or price is None or out.reasons:
+        return out
+    try:
+        request = OrderRequest(
+            account=inp.account, market=inp.market, side=inp.action, size=size,
+            order_type=inp.order_type, price=price if inp.order_type == OrderType.LIMIT.value else None,
+            leverage=lev,
+        )
+        request.check_market(backend.markets())
+        out.decision = backend.preview(
+            inp.action, size, inp.market, inp.account, leverage=lev, order_type=inp.order_type,
+            price=request.price,
+        )
+    except (DomainError, LookupError) as exc:
+        out.reasons.append(str(exc))
+        return out
+    out.liquidation_price = out.decision.liquidation_price if spec.is_perp else 0.0
+    if not out.decision.approved:
+        out.reasons.append(out.decision.explain())
+        return out
+    out.order = TicketOrder(
+        account=inp.account, market=inp.market, action=inp.action, size=size, order_type=inp.order_type,
+        price=request.price, leverage=out.decision.leverage, **conditions,
+    )
+    return out
+
+
+def _conditions(inp: TicketInput, side: Side, price: float | None, reasons: list[str]) -> dict[str, float | None]:
+    """Parse the optional exit/entry fields; a level on the wrong side of the price is refused."""
+    values: dict[str, float | None] = {}
+    fields = (
+        ("take_profit", inp.take_profit_text), ("stop_loss", inp.stop_loss_text),
+        ("take_profit_percent", inp.take_profit_pct_text), ("stop_loss_percent", inp.stop_loss_pct_text),
+        ("trailing_percent", inp.trailing_pct_text), ("entry_below", inp.entry_below_text),
+        ("entry_above", inp.entry_above_text),
+    )
+    for name, text in fields:
+        try:
+            values[name] = optional_number(name, text)
+        except DomainError as exc:
+            reasons.append(str(exc))
+            values[name] = None
+    for name in ("take_profit_percent", "stop_loss_percent", "trailing_percent"):
+        pct = values[name]
+        if pct is not None and pct >= 100:
+            reasons.append(f"{name}: must be below 100 %, got {pct:g}")
+    # Exits are judged against the expected entry: the entry trigger if one is set, else the price.
+    entry = values["entry_below"] or values["entry_above"] or price
+    tp, sl = values["take_profit"], values["stop_loss"]
+    if entry is not None:
+        above, below = ("above", "below") if side is Side.LONG else ("below", "above")
+        if tp is not None and (tp - entry) * side.sign <= 0:
+            reasons.append(f"take_profit: a {side.value}'s take-profit must be {above} the entry {entry:g}")
+        if sl is not None and (sl - entry) * side.sign >= 0:
+            reasons.append(f"stop_loss: a {side.value}'s stop-loss must be {below} the entry {entry:g}")
+    return values
+
+
+def safe_size(backend: TicketBackend, account: str, spec: MarketSpec, price: float, leverage: float) -> float:
+    """domain.sizing's safe size for the account's free collateral (raises SizingError if zero)."""
+    free = margin.free_collateral(backend.portfolio(account))
+    return sizing.safe_position_size(free, price, leverage, spec.lot_size)
+
+
+def max_size(
+    backend: TicketBackend, inp: TicketInput, spec: MarketSpec, price: float, leverage: float
+) -> float:
+    """Largest lot multiple the risk policy approves: domain's margin bound, then stepped down
+    (by bisection over whole lots, asking the same policy) if another limit such as account
+    leverage bites first. 0 when nothing fits."""
+    free = margin.free_collateral(backend.portfolio(inp.account))
+    upper = sizing.max_position_size(free, price, leverage, spec.lot_size, spec.taker_fee)
+    limit_price = price if inp.order_type == OrderType.LIMIT.value else None
+
+    def approved(lots: int) -> bool:
+        try:
+            return backend.preview(
+                inp.action, lots * spec.lot_size, inp.market, inp.account, leverage=leverage,
+                order_type=inp.order_type, price=limit_price,
+            ).approved
+        except (DomainError, LookupError):
+            return False
+
+    hi = round(upper / spec.lot_size)
+    if hi <= 0 or approved(hi):
+        return sizing.round_down_to_lot(max(hi, 0) * spec.lot_size, spec.lot_size)
+    lo = 0
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if approved(mid):
+            lo = mid
+        else:
+            hi = mid
+    return sizing.round_down_to_lot(lo * spec.lot_size, spec.lot_size)

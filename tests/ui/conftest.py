@@ -1,0 +1,54 @@
+"""UI tests: offscreen Qt, async tests on a qasync loop (pytest-asyncio's loop-factory hook).
+
+Inside `async def` tests use `await wait_until(...)`, never `qtbot.wait*` (a nested Qt loop
+inside a coroutine breaks asyncio; QT_NOTES §2.2).
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before anything imports Qt: tests never need a display, and qasync must pick PySide6.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_API", "pyside6")
+
+import asyncio  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+
+import pytest  # noqa: E402
+
+from grace_desktop.ui.qt import QApplication, create_qapp  # noqa: E402
+
+
+def _qasync_loop() -> asyncio.AbstractEventLoop:
+    import qasync
+
+    app = QApplication.instance() or create_qapp()
+    return qasync.QEventLoop(app)
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    return {"qasync": _qasync_loop}
+
+
+@pytest.fixture(scope="session")
+def qapp_cls() -> type[QApplication]:
+    return QApplication
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _themed_app(qapp: QApplication) -> QApplication:
+    # The real stylesheet in every test: a QSS syntax error or a missing icon shows up here.
+    return create_qapp()
+
+
+async def wait_until(predicate: Callable[[], object], timeout: float = 5.0, what: str = "condition") -> None:
+    """Poll `predicate` on the running (qasync) loop until it is truthy or `timeout` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+        await asyncio.sleep(0.01)
