@@ -87,6 +87,14 @@ class PaperRepository(Repository):
                     "DELETE FROM paper_positions WHERE account = ? AND market = ?", [(account, m) for m in deletes]
                 )
             if orders:
+                ids = [values[0] for values in orders]
+                clash = store.conn.execute(
+                    f"SELECT client_id, account FROM paper_orders WHERE account != ? "
+                    f"AND client_id IN ({', '.join('?' * len(ids))}) LIMIT 1",
+                    (account, *ids),
+                ).fetchone()
+                if clash is not None:
+                    raise ValueError(f"upsert_orders: client_id {clash[0]!r} already belongs to account {clash[1]!r}")
                 store.conn.executemany(_UPSERT_ORDER, orders)
 
     def order(self, client_id: str) -> Order | None:
