@@ -105,8 +105,9 @@ class TradeRepository(Repository):
             if cursor is None:
                 raise ValueError(f"before_id: no trade with id {before_id}")
             # Keyset, not OFFSET: page 5000 costs the same as page 1.
-            where.append("(closed_at < ? OR (closed_at = ? AND id < ?))")
-            params.extend([cursor["closed_at"], cursor["closed_at"], int(before_id)])
+            # A row-value comparison is a range on the (..., closed_at, rowid) indexes.
+            where.append("(closed_at, id) < (?, ?)")
+            params.extend([cursor["closed_at"], int(before_id)])
         sql = "SELECT * FROM trades"
         if where:
             sql += " WHERE " + " AND ".join(where)
