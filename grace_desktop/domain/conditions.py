@@ -80,6 +80,8 @@ def take_profit_price(side: Side | str, entry_price: float, percent: float) -> f
     """Price `percent` % in the position's favour from entry."""
     entry = v.positive("entry_price", entry_price)
     pct = v.positive("take_profit_percent", percent)
+    if Side.parse(side) is Side.SHORT and pct >= 100:
+        raise DomainError("take_profit_percent", f"a short's take-profit must be below 100 %, got {pct:g}")
     return entry * (1 + pct / 100) if Side.parse(side) is Side.LONG else entry * (1 - pct / 100)
 
 

@@ -29,15 +29,20 @@ class MarketSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "name", v.text("name", self.name))
-        object.__setattr__(self, "kind", MarketKind(self.kind))
+        try:
+            object.__setattr__(self, "kind", MarketKind(self.kind))
+        except ValueError:
+            raise DomainError("kind", f"must be 'perp' or 'spot', got {self.kind!r}") from None
         v.text("base", self.base)
         v.text("quote", self.quote)
-        v.positive("tick_size", self.tick_size)
-        v.positive("lot_size", self.lot_size)
-        v.leverage("max_leverage", self.max_leverage)
+        # Store the checked floats, so a spec built from text (config, JSON) computes like any other.
+        set_ = object.__setattr__
+        set_(self, "tick_size", v.positive("tick_size", self.tick_size))
+        set_(self, "lot_size", v.positive("lot_size", self.lot_size))
+        set_(self, "max_leverage", v.leverage("max_leverage", self.max_leverage))
         if self.kind is MarketKind.PERP:
-            v.fraction("init_margin", self.init_margin, allow_zero=False)
-            v.fraction("maint_margin", self.maint_margin)
+            set_(self, "init_margin", v.fraction("init_margin", self.init_margin, allow_zero=False))
+            set_(self, "maint_margin", v.fraction("maint_margin", self.maint_margin))
             if self.maint_margin >= self.init_margin:
                 raise DomainError("maint_margin", "must be below init_margin")
         elif self.max_leverage != 1:
@@ -47,7 +52,8 @@ class MarketSpec:
             fee = v.finite(name, getattr(self, name))
             if not -0.01 <= fee < 0.1:
                 raise DomainError(name, f"must be within [-1%, 10%), got {fee:g}")
-        v.fraction("liquidation_fee", self.liquidation_fee)
+            set_(self, name, fee)
+        set_(self, "liquidation_fee", v.fraction("liquidation_fee", self.liquidation_fee))
 
     @property
     def is_perp(self) -> bool:
@@ -141,9 +147,9 @@ class Fill:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "side", OrderSide.parse(self.side))
-        v.positive("size", self.size)
-        v.positive("price", self.price)
-        v.finite("fee", self.fee)
+        object.__setattr__(self, "size", v.positive("size", self.size))
+        object.__setattr__(self, "price", v.positive("price", self.price))
+        object.__setattr__(self, "fee", v.finite("fee", self.fee))
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,10 +193,10 @@ class Position:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "side", Side.parse(self.side))
-        v.positive("size", self.size)
-        v.positive("entry_price", self.entry_price)
-        v.leverage("leverage", self.leverage)
-        v.non_negative("collateral", self.collateral)
+        object.__setattr__(self, "size", v.positive("size", self.size))
+        object.__setattr__(self, "entry_price", v.positive("entry_price", self.entry_price))
+        object.__setattr__(self, "leverage", v.leverage("leverage", self.leverage))
+        object.__setattr__(self, "collateral", v.non_negative("collateral", self.collateral))
 
     @property
     def key(self) -> tuple[str, str]:

@@ -8,7 +8,10 @@ from grace_desktop.domain.errors import DomainError
 
 
 def finite(field: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    # bool is an int subclass: without this, True would pass as 1 (a size, a leverage...).
+    if isinstance(value, bool):
+        raise DomainError(field, f"must be a number, got {value!r}")
+    if not isinstance(value, (int, float)):
         try:
             value = float(value)  # type: ignore[arg-type]
         except (TypeError, ValueError):
