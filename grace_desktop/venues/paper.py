@@ -1,0 +1,323 @@
+"""The embedded paper venue: a simulated perp + spot exchange behind the Venue protocol.
+
+Bookkeeping is in paper_engine/paper_ticks (synchronous, no I/O). This class adds what a
+live venue needs: an asyncio lock so orders and ticks change state one at a time, writes
+through `store.paper.save` (one transaction per change, in a single worker thread, made
+before the change goes live), price fan-out and listeners. Ticks that change nothing
+write nothing, so the hot path stays free of SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from grace_desktop.domain import margin
+from grace_desktop.domain import validation as v
+from grace_desktop.domain.models import MarketSpec, Order, OrderRequest, Portfolio, Position
+from grace_desktop.venues.base import OrderRejected, Tick, VenueError, VenueHealth
+from grace_desktop.venues.paper_engine import PaperEngine
+from grace_desktop.venues.paper_events import FillEvent, FundingEvent, LiquidationEvent, OrderEvent, PaperEvent
+from grace_desktop.venues.paper_markets import default_markets
+from grace_desktop.venues.paper_state import Change
+from grace_desktop.venues.paper_ticks import FundingModel, plan_tick
+from grace_desktop.venues.price_stream import PriceSubscription
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterable
+
+    from grace_desktop.storage import Storage
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+Listener = Callable[[Any], None]
+
+
+class PaperVenue:
+    name = "paper"
+    supports_leverage = True
+
+    def __init__(
+        self,
+        store: Storage | None = None,
+        *,
+        feed: AsyncIterable[Tick] | None = None,
+        starting_balance: float = 10_000.0,
+        markets: Mapping[str, MarketSpec] | None = None,
+        slippage_bps: float = 2.0,
+        funding_interval_s: float = 3600.0,
+        index_halflife_s: float = 900.0,
+        clock: Callable[[], float] = time.time,
+        queue_size: int = 256,
+    ) -> None:
+        v.positive("starting_balance", starting_balance)
+        v.non_negative("slippage_bps", slippage_bps)
+        v.positive("funding_interval_s", funding_interval_s)
+        v.positive("index_halflife_s", index_halflife_s)
+        self._store = store
+        self._feed = feed
+        self._clock = clock
+        self._queue_size = queue_size
+        self._engine = PaperEngine(
+            default_markets() if markets is None else markets,
+            starting_balance=starting_balance,
+            slippage_bps=slippage_bps,
+        )
+        self._funding = FundingModel(funding_interval_s, index_halflife_s)
+        self._lock = asyncio.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="paper-store")
+        self._loaded = False
+        self._closed = False
+        self._last_ts = 0.0
+        self._feed_task: asyncio.Task[None] | None = None
+        self._feed_error: BaseException | None = None
+        self._feed_done = False
+        self._subscriptions: list[PriceSubscription] = []
+        self._tick_listeners: list[Listener] = []
+        self._listeners: dict[type, list[Listener]] = {
+            FillEvent: [], LiquidationEvent: [], FundingEvent: [], OrderEvent: [],
+        }
+
+    # ----- lifecycle --------------------------------------------------------------------
+    async def start(self, run_feed: bool = True) -> None:
+        """Load the persisted accounts (idempotent) and, if asked, start consuming the feed."""
+        await self._ensure_loaded()
+        if run_feed and self._feed is not None and self._feed_task is None:
+            self._feed_task = asyncio.get_running_loop().create_task(self._feed_loop(), name="paper-feed")
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        task, self._feed_task = self._feed_task, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        for subscription in list(self._subscriptions):
+            subscription.close()
+        async with self._lock:  # let a write in flight finish before the worker goes away
+            self._executor.shutdown(wait=True)
+
+    async def run_feed(self) -> None:
+        """Consume the configured feed until it ends, applying every tick."""
+        if self._feed is None:
+            return
+        async for tick in self._feed:
+            await self.push_tick(tick.market, tick.price, tick.ts)
+
+    async def _feed_loop(self) -> None:
+        try:
+            await self.run_feed()
+            self._feed_done = True
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the venue stays up; health() reports why prices stopped
+            self._feed_error = exc
+            log.exception("paper price feed stopped")
+
+    async def _ensure_loaded(self) -> None:
+        if self._loaded:
+            return
+        async with self._lock:
+            if self._loaded:
+                return
+            if self._store is not None:
+                store = self._store
+                states = await self._run(lambda: [(a, store.paper.load(a)) for a in store.paper.accounts()])
+                for account, state in states:
+                    open_orders = [o for o in state.orders if not o.status.is_final]
+                    self._engine.load(account, state.balance, state.positions, open_orders)
+            self._loaded = True
+
+    # ----- prices -----------------------------------------------------------------------
+    async def push_tick(self, market: str, price: float, ts: float | None = None) -> Tick:
+        """Apply one tick (mark, resting limits, liquidations, funding), then fan it out."""
+        market = v.text("market", market)
+        price = v.positive("price", price)
+        ts = self._clock() if ts is None else v.finite("ts", ts)
+        tick = Tick(market, price, ts)
+        await self._ensure_loaded()
+        async with self._lock:
+            self._last_ts = max(self._last_ts, ts)
+            for change in plan_tick(self._engine, self._funding, market, price, ts):
+                try:
+                    await self._commit(change)
+                except VenueError:
+                    log.exception("paper venue: could not save the effect of a %s tick", market)
+                    self._engine.sync_triggers(change.account, change.markets | {market}, change.orders)
+        for listener in tuple(self._tick_listeners):
+            try:
+                listener(tick)
+            except Exception:
+                log.exception("tick listener failed")
+        for subscription in self._subscriptions:
+            subscription.push(tick)
+        return tick
+
+    def subscribe_prices(self, markets: Iterable[str] | None = None, *, maxsize: int | None = None) -> PriceSubscription:
+        subscription = PriceSubscription(markets, maxsize or self._queue_size, self._subscriptions.remove)
+        if self._closed:
+            subscription.close()
+        else:
+            self._subscriptions.append(subscription)
+        return subscription
+
+    def last_price(self, market: str) -> float | None:
+        return self._engine.marks.get(market)
+
+    def index_price(self, market: str) -> float | None:
+        """The smoothed price funding is measured against (perps only)."""
+        return self._funding.index.get(market)
+
+    def funding_rate(self, market: str) -> float | None:
+        """Current daily funding rate of a perp (positive: longs pay), None before its first tick."""
+        mark = self._engine.marks.get(market)
+        return None if mark is None else self._funding.rate(market, mark)
+
+    # ----- listeners ----------------------------------------------------------------------
+    def add_tick_listener(self, callback: Callable[[Tick], None]) -> Callable[[], None]:
+        """callback(tick) runs synchronously after the venue applied the tick."""
+        self._tick_listeners.append(callback)
+        return lambda: self.remove_tick_listener(callback)
+
+    def remove_tick_listener(self, callback: Callable[[Tick], None]) -> None:
+        if callback in self._tick_listeners:
+            self._tick_listeners.remove(callback)
+
+    def add_fill_listener(self, callback: Callable[[FillEvent], None]) -> Callable[[], None]:
+        return self._add(FillEvent, callback)
+
+    def add_liquidation_listener(self, callback: Callable[[LiquidationEvent], None]) -> Callable[[], None]:
+        return self._add(LiquidationEvent, callback)
+
+    def add_funding_listener(self, callback: Callable[[FundingEvent], None]) -> Callable[[], None]:
+        return self._add(FundingEvent, callback)
+
+    def add_order_listener(self, callback: Callable[[OrderEvent], None]) -> Callable[[], None]:
+        return self._add(OrderEvent, callback)
+
+    def _add(self, kind: type, callback: Listener) -> Callable[[], None]:
+        listeners = self._listeners[kind]
+        listeners.append(callback)
+        return lambda: listeners.remove(callback) if callback in listeners else None
+
+    def _emit(self, events: Iterable[PaperEvent]) -> None:
+        for event in events:
+            for listener in tuple(self._listeners[type(event)]):
+                try:
+                    listener(event)
+                except Exception:
+                    log.exception("%s listener failed", type(event).__name__)
+
+    # ----- account queries --------------------------------------------------------------
+    async def markets(self) -> dict[str, MarketSpec]:
+        return dict(self._engine.markets)
+
+    def accounts(self) -> list[str]:
+        return sorted(self._engine.accounts)
+
+    async def portfolio(self, account: str) -> Portfolio:
+        await self._ensure_loaded()
+        return self._engine.portfolio(v.text("account", account))
+
+    async def positions(self, account: str) -> list[Position]:
+        await self._ensure_loaded()
+        return list(self._engine.state(v.text("account", account)).positions.values())
+
+    async def open_orders(self, account: str) -> list[Order]:
+        await self._ensure_loaded()
+        return list(self._engine.state(v.text("account", account)).orders.values())
+
+    async def liquidation_price(self, account: str, market: str) -> float | None:
+        """Where the venue will liquidate `account`'s position in `market` (None: no perp position)."""
+        await self._ensure_loaded()
+        position = self._engine.state(account).positions.get(market)
+        spec = self._engine.markets.get(market)
+        if position is None or spec is None or not spec.is_perp:
+            return None
+        return margin.position_liquidation_price(position, spec.maint_margin)
+
+    async def health(self) -> VenueHealth:
+        if self._closed:
+            return VenueHealth(False, "paper venue closed")
+        if self._feed_error is not None:
+            return VenueHealth(False, f"price feed stopped: {self._feed_error}")
+        if self._feed is None:
+            return VenueHealth(True, "paper venue (prices pushed by the app)")
+        if self._feed_done:
+            return VenueHealth(True, "paper venue; the price feed has ended (replay finished)")
+        state = "running" if self._feed_task is not None else "not started"
+        return VenueHealth(True, f"paper venue; price feed {state}")
+
+    # ----- orders -----------------------------------------------------------------------
+    async def place_order(self, request: OrderRequest) -> Order:
+        """Fill (market, marketable limit) or rest (limit) the order; the same client id twice returns the first."""
+        if not isinstance(request, OrderRequest):
+            raise OrderRejected(f"request: expected an OrderRequest, got {type(request).__name__}")
+        await self._ensure_loaded()
+        async with self._lock:
+            existing = await self._find_order(request.client_id) if request.client_id else None
+            if existing is not None:
+                if existing.request.account != request.account:
+                    raise OrderRejected(f"client_id: {request.client_id!r} is already used by another account")
+                return existing
+            change = self._engine.plan_order(request, self._now())
+            await self._commit(change)
+        return change.orders[request.client_id]
+
+    async def cancel_order(self, account: str, client_id: str) -> bool:
+        """Cancel a resting order; False when it is unknown, someone else's, or already final."""
+        await self._ensure_loaded()
+        async with self._lock:
+            change = self._engine.plan_cancel(account, client_id, self._now())
+            if change is None:
+                return False
+            await self._commit(change)
+        return True
+
+    async def order_by_client_id(self, account: str, client_id: str) -> Order | None:
+        await self._ensure_loaded()
+        order = await self._find_order(client_id)
+        return order if order is not None and order.request.account == account else None
+
+    async def _find_order(self, client_id: str) -> Order | None:
+        order = self._engine.orders.get(client_id)
+        if order is None and self._store is not None:
+            store = self._store
+            order = await self._run(lambda: store.paper.order(client_id))
+            if order is not None:
+                self._engine.orders[client_id] = order
+        return order
+
+    # ----- persistence ------------------------------------------------------------------
+    async def _commit(self, change: Change) -> None:
+        """Persist `change` in one transaction, then make it live and tell the listeners."""
+        if self._store is not None:
+            store = self._store
+
+            def save() -> None:
+                store.paper.save(
+                    change.account,
+                    balance=change.after.balance,
+                    upsert_positions=change.upsert_positions,
+                    delete_positions=change.delete_positions,
+                    upsert_orders=list(change.orders.values()),
+                )
+
+            try:
+                await self._run(save)
+            except Exception as exc:  # sqlite errors, a record storage refused...: nothing was applied
+                raise VenueError(f"paper venue could not save the account: {exc}", retryable=True) from exc
+        self._engine.apply(change)
+        self._emit(change.events)
+
+    async def _run(self, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    def _now(self) -> float:
+        # Never stamp an order before the last tick it may have seen (simulated feeds can run ahead).
+        return max(self._clock(), self._last_ts)
