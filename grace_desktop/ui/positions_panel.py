@@ -91,6 +91,9 @@ class PositionsPanel(QWidget):
         self.table.setObjectName("positionsTable")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
+        # Start in the order positions were opened; a header click sorts.
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.proxy.sort(-1)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)

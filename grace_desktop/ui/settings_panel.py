@@ -1,0 +1,344 @@
+"""Settings: every AccountSettings field per account, plus venue connections (never a secret shown).
+
+A value is checked by building the domain object; a refusal shows the DomainError message
+next to the field and nothing is saved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import fields
+from typing import Any
+
+from grace_desktop.domain.errors import DomainError
+from grace_desktop.domain.settings import AccountSettings
+from grace_desktop.ui import venue_config as vc
+from grace_desktop.ui.qt import (
+    MUTED,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSettings,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+from grace_desktop.ui.tasks import TaskKeeper
+
+# Sections and labels for the known fields; a field added to AccountSettings later still
+# appears (under "Other") with a label made from its name.
+SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("Auto-trading", (
+        ("auto_trading_enabled", "Auto-trading enabled"),
+        ("take_profit_enabled", "Take profit"), ("take_profit_percentage", "Take profit %"),
+        ("stop_loss_enabled", "Stop loss"), ("stop_loss_percentage", "Stop loss %"),
+        ("trailing_stop_enabled", "Trailing stop"), ("trailing_stop_percentage", "Trailing stop %"),
+    )),
+    ("Leverage limits", (
+        ("default_leverage", "Default leverage (x)"), ("max_leverage", "Max leverage (x)"),
+        ("max_account_leverage", "Max account leverage (x)"),
+        ("clamp_leverage", "Clamp leverage to the limit instead of refusing"),
+    )),
+    ("Volatility caps (daily volatility as a fraction → max leverage)", (
+        ("vol_threshold_1", "Threshold 1"), ("vol_cap_1", "Cap 1 (x)"),
+        ("vol_threshold_2", "Threshold 2"), ("vol_cap_2", "Cap 2 (x)"),
+        ("vol_threshold_3", "Threshold 3"), ("vol_cap_3", "Cap 3 (x)"),
+    )),
+    ("Liquidation guard", (
+        ("liquidation_guard_enabled", "Liquidation guard"),
+        ("liquidation_guard_buffer_pct", "Act within % of liquidation"),
+        ("liquidation_guard_reduce_fraction", "Reduce by (fraction)"),
+    )),
+    ("Routing", (("allow_paper_fallback", "Fall back to paper when the venue is down"),)),
+)
+
+Loader = Callable[[str], AccountSettings]
+Saver = Callable[[str, AccountSettings], Awaitable[None]]
+
+
+class SettingsPanel(QWidget):
+    settings_saved = Signal(str, object)  # account, AccountSettings
+    venue_config_saved = Signal(object)  # VenueConfig
+
+    def __init__(self, tasks: TaskKeeper, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("settingsPanel")
+        self.tasks = tasks
+        self._loader: Loader | None = None
+        self._saver: Saver | None = None
+        self._qsettings: QSettings | None = None
+        self.editors: dict[str, QCheckBox | QLineEdit] = {}
+        self.venue_editors: dict[str, QLineEdit] = {}
+
+        self.account_combo = QComboBox(self)
+        self.account_combo.setObjectName("settingsAccountCombo")
+        self.account_combo.currentTextChanged.connect(self.reload)
+        self.status = QLabel("", self)
+        self.status.setObjectName("settingsStatus")
+        self.status.setWordWrap(True)
+        self.save_button = QPushButton("Save account settings", self)
+        self.save_button.setObjectName("saveSettingsButton")
+        self.save_button.clicked.connect(self.save)
+        revert = QPushButton("Revert", self)
+        revert.clicked.connect(self.reload)
+
+        body = QWidget()
+        form_layout = QVBoxLayout(body)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Account", self))
+        top.addWidget(self.account_combo, 1)
+        form_layout.addLayout(top)
+        known = set()
+        for title, entries in SECTIONS:
+            known.update(name for name, _ in entries)
+            form_layout.addWidget(self._section(title, entries))
+        other = tuple((f.name, f.name.replace("_", " ").capitalize()) for f in fields(AccountSettings) if f.name not in known)
+        if other:
+            form_layout.addWidget(self._section("Other", other))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(revert)
+        buttons.addStretch(1)
+        form_layout.addLayout(buttons)
+        form_layout.addWidget(self.status)
+        form_layout.addWidget(self._venue_section())
+        form_layout.addStretch(1)
+
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+
+    # --- construction -------------------------------------------------------------------
+    def _section(self, title: str, entries: tuple[tuple[str, str], ...]) -> QGroupBox:
+        box = QGroupBox(title, self)
+        form = QFormLayout(box)
+        types = {f.name: f.type for f in fields(AccountSettings)}
+        for name, label in entries:
+            if types[name] in ("bool", bool):
+                editor: QCheckBox | QLineEdit = QCheckBox(label, box)
+                form.addRow("", editor)
+            else:
+                editor = QLineEdit(box)
+                editor.textEdited.connect(lambda _t, e=editor: _mark(e, False))
+                form.addRow(label, editor)
+            editor.setObjectName(f"setting_{name}")
+            self.editors[name] = editor
+        return box
+
+    def _venue_section(self) -> QGroupBox:
+        box = QGroupBox("Venues", self)
+        form = QFormLayout(box)
+        labels = {
+            "mango_url": ("Mango V3 service URL", "http://localhost:3000"),
+            "mango_key_file": ("Mango key file", "path to a Solana keypair JSON"),
+            "spot_router_url": ("Spot router URL", "https://…"),
+            "spot_rpc_url": ("Solana RPC URL", "https://…"),
+            "spot_key_file": ("Spot wallet key file", "path to a Solana keypair JSON"),
+            "spot_slippage_bps": ("Spot slippage (bps)", "50"),
+        }
+        for name, (label, hint) in labels.items():
+            edit = QLineEdit(box)
+            edit.setObjectName(f"venue_{name}")
+            edit.setPlaceholderText(hint)
+            edit.textEdited.connect(lambda _t, e=edit: _mark(e, False))
+            self.venue_editors[name] = edit
+            if name.endswith("key_file"):
+                browse = QPushButton("…", box)
+                browse.setFixedWidth(30)
+                browse.clicked.connect(lambda _c=False, e=edit: self._browse(e))
+                row = QWidget(box)
+                h = QHBoxLayout(row)
+                h.setContentsMargins(0, 0, 0, 0)
+                h.addWidget(edit, 1)
+                h.addWidget(browse)
+                form.addRow(label, row)
+            else:
+                form.addRow(label, edit)
+        note = QLabel("Key files are read by the venue adapters on this machine; their contents are never shown or stored.", box)
+        note.setWordWrap(True)
+        note.setStyleSheet(f"color: {MUTED};")
+        form.addRow(note)
+        # The secret field is write-only: it starts empty every time and is cleared once stored.
+        self.router_key_edit = QLineEdit(box)
+        self.router_key_edit.setObjectName("routerApiKeyEdit")
+        self.router_key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.router_key_edit.setPlaceholderText("paste to store in the system keyring")
+        self.router_key_state = QLabel("", box)
+        self.router_key_state.setObjectName("routerKeyState")
+        store_key = QPushButton("Store key", box)
+        store_key.clicked.connect(self.store_router_key)
+        forget_key = QPushButton("Forget", box)
+        forget_key.clicked.connect(lambda: self.tasks.spawn(self._forget_key(), "forget router key"))
+        row = QWidget(box)
+        h = QHBoxLayout(row)
+        h.setContentsMargins(0, 0, 0, 0)
+        h.addWidget(self.router_key_edit, 1)
+        h.addWidget(store_key)
+        h.addWidget(forget_key)
+        form.addRow("Router API key", row)
+        form.addRow("", self.router_key_state)
+        self.venue_status = QLabel("", box)
+        self.venue_status.setObjectName("venueStatus")
+        self.venue_status.setWordWrap(True)
+        save = QPushButton("Save venue settings", box)
+        save.setObjectName("saveVenueButton")
+        save.clicked.connect(self.save_venue_config)
+        form.addRow(save, self.venue_status)
+        return box
+
+    # --- account settings ---------------------------------------------------------------
+    def bind(self, accounts: list[str], loader: Loader, saver: Saver, qsettings: QSettings | None = None) -> None:
+        self._loader, self._saver = loader, saver
+        self.account_combo.blockSignals(True)
+        self.account_combo.clear()
+        self.account_combo.addItems(accounts)
+        self.account_combo.blockSignals(False)
+        self.reload()
+        if qsettings is not None:
+            self._qsettings = qsettings
+            self.show_venue_config(vc.VenueConfig.load(qsettings))
+            self.tasks.spawn(self._refresh_key_state(), "probe keyring")
+
+    def account(self) -> str:
+        return self.account_combo.currentText()
+
+    def reload(self, *_: object) -> None:
+        if self._loader is None or not self.account():
+            return
+        self.show_settings(self._loader(self.account()))
+        self._set_status("", "note")
+
+    def show_settings(self, settings: AccountSettings) -> None:
+        for name, editor in self.editors.items():
+            value = getattr(settings, name)
+            if isinstance(editor, QCheckBox):
+                editor.setChecked(bool(value))
+            else:
+                editor.setText(f"{value:g}")
+                _mark(editor, False)
+
+    def values(self) -> dict[str, Any]:
+        return {
+            name: editor.isChecked() if isinstance(editor, QCheckBox) else editor.text().strip()
+            for name, editor in self.editors.items()
+        }
+
+    def validate(self) -> AccountSettings | None:
+        """The settings as typed, or None with the domain's refusal shown at the field."""
+        for editor in self.editors.values():
+            if isinstance(editor, QLineEdit):
+                _mark(editor, False)
+        try:
+            return AccountSettings.from_dict(self.values())
+        except DomainError as exc:
+            editor = self.editors.get(exc.field)
+            if isinstance(editor, QLineEdit):
+                _mark(editor, True)
+                editor.setFocus()
+            self._set_status(f"Not saved — {exc}", "error")
+            return None
+
+    def save(self) -> asyncio.Task[Any] | None:
+        settings = self.validate()
+        if settings is None or self._saver is None:
+            return None
+        return self.tasks.spawn(self._save(self.account(), settings), "save settings")
+
+    async def _save(self, account: str, settings: AccountSettings) -> None:
+        assert self._saver is not None
+        self.save_button.setEnabled(False)
+        try:
+            await self._saver(account, settings)
+        except DomainError as exc:
+            self._set_status(f"Not saved — {exc}", "error")
+            return
+        finally:
+            self.save_button.setEnabled(True)
+        self._set_status(f"Saved settings for {account}.", "ok")
+        self.settings_saved.emit(account, settings)
+
+    # --- venues -------------------------------------------------------------------------
+    def show_venue_config(self, config: vc.VenueConfig) -> None:
+        for name, edit in self.venue_editors.items():
+            edit.setText(str(getattr(config, name)))
+            _mark(edit, False)
+
+    def venue_values(self) -> dict[str, str]:
+        return {name: edit.text() for name, edit in self.venue_editors.items()}
+
+    def save_venue_config(self) -> vc.VenueConfig | None:
+        for edit in self.venue_editors.values():
+            _mark(edit, False)
+        try:
+            config = vc.VenueConfig(**self.venue_values())  # type: ignore[arg-type]
+        except DomainError as exc:
+            if exc.field in self.venue_editors:
+                _mark(self.venue_editors[exc.field], True)
+            _set_role(self.venue_status, f"Not saved — {exc}", "error")
+            return None
+        if self._qsettings is not None:
+            config.save(self._qsettings)
+        _set_role(self.venue_status, "Saved. Venue changes apply at the next start.", "ok")
+        self.venue_config_saved.emit(config)
+        return config
+
+    def store_router_key(self) -> asyncio.Task[Any] | None:
+        secret = self.router_key_edit.text()
+        self.router_key_edit.clear()
+        if not secret.strip():
+            _set_role(self.router_key_state, "Paste a key first.", "error")
+            return None
+        return self.tasks.spawn(self._store_key(secret.strip()), "store router key")
+
+    async def _store_key(self, secret: str) -> None:
+        try:
+            await vc.store_router_key(secret)
+        except Exception as exc:  # keyring backends raise many types; the key is never in the message
+            _set_role(self.router_key_state, f"Not stored: {exc}", "error")
+            return
+        _set_role(self.router_key_state, "A key is stored in the system keyring.", "ok")
+
+    async def _forget_key(self) -> None:
+        await vc.forget_router_key()
+        await self._refresh_key_state()
+
+    async def _refresh_key_state(self) -> None:
+        stored = await vc.router_key_is_stored()
+        _set_role(self.router_key_state, "A key is stored in the system keyring." if stored else "No key stored.",
+                  "ok" if stored else "note")
+
+    def _browse(self, edit: QLineEdit) -> None:
+        # Non-modal: a modal exec() would nest a Qt loop under the asyncio loop.
+        dialog = QFileDialog(self, "Choose a key file")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(edit.setText)
+        dialog.open()
+
+    def _set_status(self, text: str, role: str) -> None:
+        _set_role(self.status, text, role)
+
+
+def _set_role(label: QLabel, text: str, role: str) -> None:
+    label.setProperty("role", role)
+    label.style().unpolish(label)
+    label.style().polish(label)
+    label.setText(text)
+
+
+def _mark(editor: QLineEdit, invalid: bool) -> None:
+    if bool(editor.property("invalid")) == invalid:
+        return
+    editor.setProperty("invalid", invalid)
+    editor.style().unpolish(editor)
+    editor.style().polish(editor)
