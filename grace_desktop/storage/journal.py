@@ -78,11 +78,18 @@ class TradeRepository(Repository):
             return int(store.conn.execute(_INSERT, values).lastrowid)
 
     def record_many(self, trades: Iterable[TradeRecord]) -> None:
-        """Insert in batches inside one transaction: all or none, memory bounded by BATCH_ROWS."""
+        """Bulk insert, BATCH_ROWS per executemany; memory stays flat however many trades come.
+
+        Each batch commits on its own (one huge transaction would grow the WAL to the size of
+        the data). For all-or-nothing, call it inside `with store.transaction():`.
+        """
         iterator = iter(trades)
         seen_accounts: set[tuple[str, str]] = set()
-        with self._store.transaction() as store:
-            while batch := [_values(t) for t in itertools.islice(iterator, BATCH_ROWS)]:
+        while True:
+            batch = [_values(t) for t in itertools.islice(iterator, BATCH_ROWS)]
+            if not batch:
+                return
+            with self._store.transaction() as store:
                 for key in {(row[0], row[1]) for row in batch} - seen_accounts:
                     store.ensure_account(*key)
                     seen_accounts.add(key)

@@ -21,6 +21,8 @@ def _number(name: str, value: object) -> float:
 
 
 def _text(name: str, value: object) -> str:
+    if type(value) is str and value and not value[0].isspace() and not value[-1].isspace():
+        return value
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{name}: must be a non-empty string, got {value!r}")
     return value.strip()
@@ -63,16 +65,34 @@ class TradeRecord:
     id: int | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "account", _text("account", self.account))
-        object.__setattr__(self, "market", _text("market", self.market))
-        object.__setattr__(self, "side", Side.parse(self.side))
-        for name in ("size", "entry_price", "exit_price"):
-            if _number(name, getattr(self, name)) <= 0:
-                raise ValueError(f"{name}: must be > 0, got {getattr(self, name)!r}")
-        for name in ("realized_pnl", "fees", "opened_at", "closed_at"):
-            object.__setattr__(self, name, _number(name, getattr(self, name)))
+        set_ = object.__setattr__
+        set_(self, "account", _text("account", self.account))
+        set_(self, "market", _text("market", self.market))
+        if type(self.side) is not Side:
+            set_(self, "side", Side.parse(self.side))
+        for name in ("venue", "close_reason", "client_id"):
+            if not isinstance(getattr(self, name), str):
+                raise ValueError(f"{name}: must be a string, got {getattr(self, name)!r}")
+        size, entry, exit_, pnl, fees = self.size, self.entry_price, self.exit_price, self.realized_pnl, self.fees
+        opened, closed = self.opened_at, self.closed_at
+        # Fast path for the common case (journals are bulk-loaded): all floats, finite (a NaN or inf
+        # makes the sum non-finite), and positive where they must be. Anything else takes the slow path.
+        if not (
+            type(size) is float and type(entry) is float and type(exit_) is float and type(pnl) is float
+            and type(fees) is float and type(opened) is float and type(closed) is float
+            and math.isfinite(size + entry + exit_ + pnl + fees + opened + closed)
+            and size > 0 and entry > 0 and exit_ > 0
+        ):  # fmt: skip
+            for name in _TRADE_NUMBERS:
+                set_(self, name, _number(name, getattr(self, name)))
+            for name in ("size", "entry_price", "exit_price"):
+                if getattr(self, name) <= 0:
+                    raise ValueError(f"{name}: must be > 0, got {getattr(self, name)!r}")
         if self.closed_at < self.opened_at:
             raise ValueError(f"closed_at: {self.closed_at} is before opened_at {self.opened_at}")
+
+
+_TRADE_NUMBERS = ("size", "entry_price", "exit_price", "realized_pnl", "fees", "opened_at", "closed_at")
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from grace_desktop.domain.enums import Side
 from grace_desktop.storage import Storage, TradeRecord, TradeTotals
-from grace_desktop.storage.journal import CSV_HEADER
+from grace_desktop.storage.journal import BATCH_ROWS, CSV_HEADER
 
 ACCOUNTS = ("alice", "bob")
 MARKETS = ("BTC-PERP", "ETH-PERP", "SOL/USDC")
@@ -113,14 +113,23 @@ def test_bad_arguments_are_refused(store: Storage) -> None:
         TradeRecord("a", "BTC-PERP", "long", 0.0, 1.0, 1.0, 0.0, 0.0, 1.0, 2.0)
 
 
-def test_record_many_is_all_or_nothing(store: Storage) -> None:
-    def trades():
-        for i in range(25_000):  # more than one batch, so a batch was already sent
-            yield _trade(i, 10.0 + i, "alice", "BTC-PERP", 1.0)
-        yield "not a trade"
+def _bad_tail(n: int):
+    for i in range(n):
+        yield _trade(i, 10.0 + i, "alice", "BTC-PERP", 1.0)
+    yield "not a trade"
 
+
+def test_record_many_commits_whole_batches(store: Storage) -> None:
     with pytest.raises(ValueError, match="trade"):
-        store.trades.record_many(trades())
+        store.trades.record_many(_bad_tail(BATCH_ROWS + 5))
+    # The first full batch was committed; the batch holding the bad item was refused entirely.
+    assert store.trades.totals().count == BATCH_ROWS
+
+
+def test_record_many_inside_a_transaction_is_all_or_nothing(store: Storage) -> None:
+    with pytest.raises(ValueError, match="trade"):
+        with store.transaction():
+            store.trades.record_many(_bad_tail(BATCH_ROWS + 5))
     assert store.trades.totals().count == 0
 
 
