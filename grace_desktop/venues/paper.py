@@ -127,7 +127,7 @@ class PaperVenue:
                 return
             if self._store is not None:
                 store = self._store
-                states = await self._run(lambda: [(a, store.paper.load(a)) for a in store.paper.accounts()])
+                states = await self._run(lambda: [(a, store.paper.load(a)) for a in store.paper.accounts()], "load the accounts")
                 for account, state in states:
                     open_orders = [o for o in state.orders if not o.status.is_final]
                     self._engine.load(account, state.balance, state.positions, open_orders)
@@ -288,7 +288,7 @@ class PaperVenue:
         order = self._engine.orders.get(client_id)
         if order is None and self._store is not None:
             store = self._store
-            order = await self._run(lambda: store.paper.order(client_id))
+            order = await self._run(lambda: store.paper.order(client_id), "look up the order")
             if order is not None:
                 self._engine.orders[client_id] = order
         return order
@@ -308,15 +308,16 @@ class PaperVenue:
                     upsert_orders=list(change.orders.values()),
                 )
 
-            try:
-                await self._run(save)
-            except Exception as exc:  # sqlite errors, a record storage refused...: nothing was applied
-                raise VenueError(f"paper venue could not save the account: {exc}", retryable=True) from exc
+            await self._run(save, "save the account")
         self._engine.apply(change)
         self._emit(change.events)
 
-    async def _run(self, fn: Callable[[], T]) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+    async def _run(self, fn: Callable[[], T], what: str) -> T:
+        """Run a storage call on the venue's single worker thread; failures become a retryable VenueError."""
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+        except Exception as exc:  # sqlite errors, a record storage refused...: nothing was applied
+            raise VenueError(f"paper venue could not {what}: {exc}", retryable=True) from exc
 
     def _now(self) -> float:
         # Never stamp an order before the last tick it may have seen (simulated feeds can run ahead).
