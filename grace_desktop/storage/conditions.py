@@ -53,19 +53,19 @@ class ConditionRepository(Repository):
 
     def set_status(
         self, id: int, status: str, *, fired_price: float | None = None, reason: str = "", ts: float | None = None
-    ) -> None:
+    ) -> bool:
         """Move an armed condition to fired (with the price that fired it) or cancelled.
 
-        Only an armed condition changes, checked in the same UPDATE, so when two callers race
-        (a fire and a cancel) exactly one wins and the other gets a ValueError.
+        The first outcome wins: a condition already fired or cancelled is left as it is and
+        False is returned (so the fired price is never overwritten, and a fire racing a cancel
+        resolves in one UPDATE). True when this call changed it. Unknown id: NotFoundError.
         """
         if status not in CONDITION_STATUSES:
             raise ValueError(f"status: must be one of {', '.join(CONDITION_STATUSES)}, got {status!r}")
-        if status == "fired":
-            if fired_price is None or isinstance(fired_price, bool) or not math.isfinite(fired_price):
-                raise ValueError(f"fired_price: a fired condition needs the finite price that fired it, got {fired_price!r}")
-        elif fired_price is not None:
-            raise ValueError(f"fired_price: only a fired condition has one (status {status!r})")
+        if fired_price is not None and (isinstance(fired_price, bool) or not math.isfinite(fired_price)):
+            raise ValueError(f"fired_price: must be a finite price, got {fired_price!r}")
+        if status == "fired" and fired_price is None:
+            raise ValueError("fired_price: a fired condition needs the price that fired it")
         fired_at = (time.time() if ts is None else float(ts)) if status == "fired" else None
         with self._store.transaction() as store:
             cursor = store.conn.execute(
@@ -74,10 +74,8 @@ class ConditionRepository(Repository):
                 (status, fired_price, fired_at, reason, int(id)),
             )
             if cursor.rowcount == 1:
-                return
+                return True
             row = store.conn.execute("SELECT status FROM conditions WHERE id = ?", (int(id),)).fetchone()
         if row is None:
             raise NotFoundError(f"id: no condition {id}")
-        if row["status"] == status == "armed":
-            return
-        raise ValueError(f"status: condition {id} is already {row['status']}, cannot become {status}")
+        return False

@@ -44,32 +44,44 @@ def test_condition_transitions_are_checked(store: Storage) -> None:
         store.conditions.set_status(cid, "exploded")
     with pytest.raises(NotFoundError):
         store.conditions.set_status(4242, "cancelled")
-    store.conditions.set_status(cid, "cancelled")
-    with pytest.raises(ValueError, match="already cancelled"):
-        store.conditions.set_status(cid, "fired", fired_price=90.0)
-    assert store.conditions.get(cid).fired_price is None
+    assert store.conditions.get(cid).status == "armed"  # refused calls changed nothing
 
 
-def test_racing_fire_and_cancel_have_one_winner(store: Storage) -> None:
+def test_first_outcome_wins(store: Storage) -> None:
     cid = store.conditions.add(_entry())
-    outcomes: list[str] = []
-    barrier = threading.Barrier(2)
+    assert store.conditions.set_status(cid, "fired", fired_price=95.0, reason="dip", ts=5.0) is True
+    # e.g. the position closes afterwards and every condition of the watch gets cancelled
+    assert store.conditions.set_status(cid, "cancelled", reason="position closed") is False
+    assert store.conditions.set_status(cid, "fired", fired_price=80.0) is False
+    record = store.conditions.get(cid)
+    assert (record.status, record.fired_price, record.fired_at, record.reason) == ("fired", 95.0, 5.0, "dip")
 
-    def attempt(status: str, price: float | None) -> None:
-        barrier.wait()
-        try:
-            store.conditions.set_status(cid, status, fired_price=price)
-            outcomes.append(status)
-        except ValueError:
-            outcomes.append("lost")
 
-    threads = [threading.Thread(target=attempt, args=a) for a in (("fired", 95.0), ("cancelled", None))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(5)
-    assert sorted(outcomes).count("lost") == 1
-    assert store.conditions.get(cid).status in outcomes
+def test_racing_fire_and_cancel_have_one_winner(data_dir: Path) -> None:
+    """Two connections (e.g. the monitor and a second app window) race on the same condition."""
+    first, second = open_storage(data_dir), open_storage(data_dir)
+    try:
+        cid = first.conditions.add(_entry())
+        outcomes: list[str] = []
+        barrier = threading.Barrier(2)
+
+        def attempt(store: Storage, status: str, price: float | None) -> None:
+            barrier.wait()
+            outcomes.append(status if store.conditions.set_status(cid, status, fired_price=price) else "lost")
+
+        threads = [
+            threading.Thread(target=attempt, args=(first, "fired", 95.0)),
+            threading.Thread(target=attempt, args=(second, "cancelled", None)),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(15)
+        assert len(outcomes) == 2 and outcomes.count("lost") == 1
+        assert second.conditions.get(cid).status in outcomes
+    finally:
+        first.close()
+        second.close()
 
 
 def test_bad_conditions_are_refused(store: Storage) -> None:
