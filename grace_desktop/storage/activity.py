@@ -9,8 +9,7 @@ from collections.abc import Mapping
 from grace_desktop.domain import validation as v
 from grace_desktop.domain.enums import Side
 from grace_desktop.domain.models import Portfolio, Position
-from grace_desktop.storage.base import Repository
-from grace_desktop.storage.orders import _limit
+from grace_desktop.storage.base import Repository, check_limit
 from grace_desktop.storage.records import AlertRecord, DecisionRecord, PositionSnapshot
 
 
@@ -70,7 +69,7 @@ class EquityRepository(Repository):
         rows = self._store.query(
             "SELECT ts, equity FROM (SELECT ts, equity, id FROM equity WHERE account = ? "
             "ORDER BY ts DESC, id DESC LIMIT ?) ORDER BY ts, id",
-            (account, _limit(limit)),
+            (account, check_limit(limit)),
         )
         return [(r["ts"], r["equity"]) for r in rows]
 
@@ -91,7 +90,7 @@ class AlertRepository(Repository):
         if account is not None:
             sql += " WHERE account = ?"
             params.append(account)
-        params.append(_limit(limit))
+        params.append(check_limit(limit))
         return [
             AlertRecord(r["ts"], r["level"], r["title"], r["text"], r["account"], r["market"], r["id"])
             for r in self._store.query(sql + " ORDER BY id DESC LIMIT ?", params)
@@ -121,7 +120,7 @@ class DecisionRepository(Repository):
         if account is not None:
             sql += " WHERE account = ?"
             params.append(account)
-        params.append(_limit(limit))
+        params.append(check_limit(limit))
         return [
             DecisionRecord(r["id"], r["ts"], r["account"], r["market"], r["rule"], r["price"], r["action"], r["detail"])
             for r in self._store.query(sql + " ORDER BY id DESC LIMIT ?", params)

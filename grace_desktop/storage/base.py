@@ -11,3 +11,10 @@ if TYPE_CHECKING:
 class Repository:
     def __init__(self, store: Storage) -> None:
         self._store = store
+
+
+def check_limit(limit: int) -> int:
+    """A page size: refuse nonsense rather than return everything or nothing."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100_000:
+        raise ValueError(f"limit: must be an integer in [1, 100000], got {limit!r}")
+    return limit

@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from grace_desktop.domain.enums import Side
-from grace_desktop.storage.base import Repository
-from grace_desktop.storage.orders import _limit
+from grace_desktop.storage.base import Repository, check_limit
 from grace_desktop.storage.records import TradeRecord, TradeTotals
 
 _COLUMNS = (
@@ -119,7 +118,7 @@ class TradeRepository(Repository):
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY closed_at DESC, id DESC LIMIT ?"
-        params.append(_limit(limit))
+        params.append(check_limit(limit))
         return [_row_to_trade(r) for r in self._store.query(sql, params)]
 
     def totals(

@@ -8,7 +8,7 @@ import time
 from grace_desktop.domain import validation as v
 from grace_desktop.domain.enums import OrderStatus
 from grace_desktop.domain.models import Fill, Order
-from grace_desktop.storage.base import Repository
+from grace_desktop.storage.base import Repository, check_limit
 from grace_desktop.storage.codec import ORDER_COLUMNS, order_values, row_to_order
 from grace_desktop.storage.errors import NotFoundError
 from grace_desktop.storage.records import OrderRecord
@@ -86,7 +86,7 @@ class OrderRepository(Repository):
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id DESC LIMIT ?"
-        params.append(_limit(limit))
+        params.append(check_limit(limit))
         return [_record(r) for r in self._store.query(sql, params)]
 
 
@@ -117,8 +117,3 @@ class FillRepository(Repository):
             for r in rows
         ]
 
-
-def _limit(limit: int) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100_000:
-        raise ValueError(f"limit: must be an integer in [1, 100000], got {limit!r}")
-    return limit
