@@ -159,12 +159,16 @@ class PaperVenue:
         return tick
 
     def subscribe_prices(self, markets: Iterable[str] | None = None, *, maxsize: int | None = None) -> PriceSubscription:
-        subscription = PriceSubscription(markets, maxsize or self._queue_size, self._subscriptions.remove)
+        subscription = PriceSubscription(markets, maxsize or self._queue_size, self._unsubscribe)
         if self._closed:
             subscription.close()
         else:
             self._subscriptions.append(subscription)
         return subscription
+
+    def _unsubscribe(self, subscription: PriceSubscription) -> None:
+        if subscription in self._subscriptions:
+            self._subscriptions.remove(subscription)
 
     def last_price(self, market: str) -> float | None:
         return self._engine.marks.get(market)
