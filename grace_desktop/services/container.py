@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,10 +58,18 @@ class Services:
                 log.exception("closing venue %s failed", name)
 
 
-def build_venue(name: str, store: Storage, *, feed: Any = None, mango_url: str | None = None) -> Venue:
+SIMULATED = "simulated"
+
+
+def build_venue(name: str, store: Storage, *, feed: Any = SIMULATED, mango_url: str | None = None) -> Venue:
+    """`feed` for the paper venue: "simulated" (the default live-looking prices), None (prices are
+    pushed by the caller, as tests do) or any async iterable of Ticks (e.g. a ReplayFeed)."""
     if name == "paper":
+        from grace_desktop.venues.feeds import SimulatedFeed
         from grace_desktop.venues.paper import PaperVenue
 
+        if feed == SIMULATED:
+            feed = SimulatedFeed(seed=int(time.time()))
         return PaperVenue(store, feed=feed)
     raise VenueUnavailableError(
         f"the {name} venue adapter is not part of this build yet; use --venue paper"
@@ -68,8 +77,8 @@ def build_venue(name: str, store: Storage, *, feed: Any = None, mango_url: str |
 
 
 async def build_services(
-    store: Storage, venue: str = "paper", *, mango_url: str | None = None, feed: Any = None,
-    account: str | None = None, sweep_interval: float = 3.0, start_feed: bool = True,
+    store: Storage, venue: str = "paper", *, mango_url: str | None = None, feed: Any = SIMULATED,
+    account: str | None = None, sweep_interval: float = 3.0,
     retry_delays: tuple[float, ...] | None = None,
 ) -> Services:
     """Build everything for `venue` and start it on the running loop; stop() undoes it all."""
@@ -79,10 +88,7 @@ async def build_services(
     account = account or (DEFAULT_ACCOUNT if venue == "paper" else venue)
     store.accounts.ensure(account, venue)
     for v in venues.values():
-        if start_feed:
-            await v.start()
-        else:
-            await v.start(run_feed=False)  # type: ignore[call-arg]
+        await v.start()
     selector = VenueSelector(venues, primary=venue)
     trading = TradingService(store, selector, bus, alerts)
     await trading.load_markets()

@@ -52,6 +52,7 @@ class PositionMonitor:
         self._clock = clock
         self._watches: dict[PositionKey, Watch] = {}
         self._closing: set[PositionKey] = set()
+        self._guard_reduced: set[PositionKey] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._accounts: set[str] = set()
         self._running = False
@@ -151,7 +152,9 @@ class PositionMonitor:
         if pos_key in self._closing:
             return  # one close per position, however many rules cross
         fraction = 1.0
-        if rule is ExitRule.LIQUIDATION_GUARD:
+        if rule is ExitRule.LIQUIDATION_GUARD and pos_key not in self._guard_reduced:
+            # Isolated margin keeps the liquidation price on a proportional reduce, so the guard
+            # acts in two steps: reduce first, close the rest if the mark is still in the zone.
             fraction = settings.liquidation_guard_reduce_fraction
         self._closing.add(pos_key)
         for level in watch.levels:  # disarm the rest until the position is re-read
@@ -174,6 +177,8 @@ class PositionMonitor:
                     why = "; ".join(result.reasons)
                     gone = not ok and why.startswith("no open position")
                 if ok:
+                    if rule is ExitRule.LIQUIDATION_GUARD and fraction < 1:
+                        self._guard_reduced.add(pos_key)
                     self._decide(account, market, rule.value, price, action, result.message)
                     self._set_conditions(watch, "fired", price, rule.value)
                     self.alerts.raise_alert(
@@ -269,6 +274,7 @@ class PositionMonitor:
             self.book.cancel(("exit", key[0], key[1], level))
 
     def _forget(self, key: PositionKey, closed: bool) -> None:
+        self._guard_reduced.discard(key)
         watch = self._watches.pop(key, None)
         if watch is None:
             return

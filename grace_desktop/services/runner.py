@@ -69,6 +69,13 @@ async def _round_trip(services: Services) -> int:
     markets = trading.markets()
     market = next((m for m, s in markets.items() if s.is_perp), None) or next(iter(markets))
     spec = markets[market]
+    for _ in range(200):  # the simulated feed's first tick arrives within a fraction of a second
+        if trading.mark(market) is not None:
+            break
+        await asyncio.sleep(0.05)
+    else:
+        print(f"self-test FAILED: no price for {market} after 10 s")
+        return 1
     leverage = 2.0 if spec.is_perp else 1.0
     size = spec.lot_size
     print(f"self-test: venue {services.selector.primary}, account {account}, data {services.store.path}")
@@ -92,6 +99,10 @@ async def _round_trip(services: Services) -> int:
     positions = await services.selector.venues[services.selector.primary].positions(account)
     if any(p.market == market for p in positions):
         print(f"self-test FAILED: a {market} position is still open after the close")
+        return 1
+    trades = services.store.trades.page(account=account, market=market, limit=5)
+    if not any(t.client_id == closed.order.client_id for t in trades):
+        print("self-test FAILED: the closed round trip is missing from the trade journal")
         return 1
     portfolio = await trading.refresh_portfolio(account)
     print(f"  journal: both orders recorded as filled; equity now {margin.equity(portfolio):,.2f}")
