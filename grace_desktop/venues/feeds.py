@@ -141,7 +141,9 @@ class SimulatedFeed:
         known = {name: spec.tick_size for name, spec in DEFAULT_MARKETS.items()}
         self.tick_sizes = {m: (tick_sizes or {}).get(m, known.get(m, 1e-8)) for m in self.start_prices}
         if followers is None:
-            followers = {f: lead for f, lead in DEFAULT_FOLLOWERS.items() if f in self.start_prices and lead in self.start_prices}
+            followers = {
+                f: lead for f, lead in DEFAULT_FOLLOWERS.items() if f in self.start_prices and lead in self.start_prices
+            }
         self.followers = followers
         self.seed = seed
         self.tick_rate_hz = tick_rate_hz

@@ -87,7 +87,8 @@ class PaperVenue:
         """Load the persisted accounts (idempotent) and, if asked, start consuming the feed."""
         await self._ensure_loaded()
         if run_feed and self._feed is not None and self._feed_task is None:
-            self._feed_task = asyncio.get_running_loop().create_task(self._feed_loop(), name="paper-feed")
+            loop = asyncio.get_running_loop()
+            self._feed_task = loop.create_task(self._feed_loop(), name="paper-feed")
 
     async def close(self) -> None:
         if self._closed:
@@ -120,6 +121,8 @@ class PaperVenue:
             log.exception("paper price feed stopped")
 
     async def _ensure_loaded(self) -> None:
+        if self._closed:
+            raise VenueError("the paper venue is closed")
         if self._loaded:
             return
         async with self._lock:
@@ -127,8 +130,13 @@ class PaperVenue:
                 return
             if self._store is not None:
                 store = self._store
-                states = await self._run(lambda: [(a, store.paper.load(a)) for a in store.paper.accounts()], "load the accounts")
+                states = await self._run(
+                    lambda: [(a, store.paper.load(a)) for a in store.paper.accounts()], "load the accounts"
+                )
                 for account, state in states:
+                    unknown = sorted({p.market for p in state.positions} - set(self._engine.markets))
+                    if unknown:  # kept in the database, untouched, in case the market comes back
+                        log.warning("paper account %s has positions in unlisted markets %s", account, unknown)
                     open_orders = [o for o in state.orders if not o.status.is_final]
                     self._engine.load(account, state.balance, state.positions, open_orders)
             self._loaded = True
@@ -158,7 +166,9 @@ class PaperVenue:
             subscription.push(tick)
         return tick
 
-    def subscribe_prices(self, markets: Iterable[str] | None = None, *, maxsize: int | None = None) -> PriceSubscription:
+    def subscribe_prices(
+        self, markets: Iterable[str] | None = None, *, maxsize: int | None = None
+    ) -> PriceSubscription:
         subscription = PriceSubscription(markets, maxsize or self._queue_size, self._unsubscribe)
         if self._closed:
             subscription.close()

@@ -101,7 +101,9 @@ def _open(
     )
 
 
-def _add(position: Position, spec: MarketSpec, size: float, price: float, fee: float, leverage: float, entry_fees: float) -> FillOutcome:
+def _add(
+    position: Position, spec: MarketSpec, size: float, price: float, fee: float, leverage: float, entry_fees: float
+) -> FillOutcome:
     new_size = lots(position.size + size, spec)
     entry = (position.size * position.entry_price + size * price) / new_size
     collateral = position.collateral + size * price / leverage

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 
-from grace_desktop.venues.base import Tick
+from grace_desktop.venues.base import Tick, VenueError
 from grace_desktop.venues.feeds import SimulatedFeed
 from grace_desktop.venues.paper import PaperVenue
 from grace_desktop.venues.price_stream import PriceSubscription
+from tests.venues.helpers import place
 
 
 def test_full_buffer_drops_the_oldest_tick_of_the_same_market() -> None:
@@ -96,3 +97,13 @@ async def test_a_failing_feed_is_reported_by_health(make_venue: Callable[..., An
     health = await venue.health()
     assert not health.ok and "price source went away" in health.detail
     assert venue.last_price("BTC-PERP") == 60_000.0
+
+
+async def test_a_closed_venue_refuses_work(make_venue: Callable[..., Any]) -> None:
+    venue = await make_venue()
+    await venue.close()
+    await venue.close()  # idempotent
+    with pytest.raises(VenueError, match="closed"):
+        await place(venue, "BTC-PERP", "buy", 0.01)
+    with pytest.raises(VenueError, match="closed"):
+        await venue.push_tick("BTC-PERP", 60_000.0)
