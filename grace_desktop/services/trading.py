@@ -22,7 +22,7 @@ from grace_desktop.domain.sizing import round_down_to_lot
 from grace_desktop.domain.volatility import EwmaVolatility, VolatilityCap
 from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.events import EventBus, OrderUpdated, PortfolioChanged
-from grace_desktop.services.selector import NoVenueError, VenueSelector
+from grace_desktop.services.selector import NoVenueError, Selection, VenueSelector
 from grace_desktop.services.trade_types import TradeConditions, TradeResult
 from grace_desktop.storage import Storage
 from grace_desktop.venues.base import OrderRejected, Tick, Venue, VenueError
@@ -157,8 +157,9 @@ class TradingService:
     async def execute_trade(
         self, action: str, amount: float, market: str, account: str, *, leverage: float | None = None,
         order_type: str = "market", price: float | None = None, conditions: TradeConditions | None = None,
-        reduce_only: bool = False,
+        reduce_only: bool = False, venue: str | None = None,
     ) -> TradeResult:
+        """`venue` pins the venue (closes go where the position is, healthy or not); else the selector picks."""
         settings = self.settings(account)
         try:
             side = OrderSide.parse(action)
@@ -170,7 +171,12 @@ class TradingService:
                 raise DomainError("leverage", f"{market} is a spot market; leverage {lev:g}x needs a perp market")
             if not spec.is_perp and leverage is None:
                 lev = 1.0
-            selection = self.selector.select(leverage_trade=spec.is_perp, settings=settings)
+            if venue is not None:
+                if venue not in self.selector.venues:
+                    raise NoVenueError(f"venue {venue!r} is not configured")
+                selection = Selection(venue, self.selector.venues[venue], "the venue holding the position")
+            else:
+                selection = self.selector.select(leverage_trade=spec.is_perp, settings=settings)
             spec = self.spec(market, selection.name) or spec
             request = OrderRequest(account, market, side, amount, OrderType.parse(order_type), price, lev,
                                    reduce_only)
@@ -184,14 +190,14 @@ class TradingService:
             cond_id = await self.condition_sink(account, market, side, amount, lev, conditions)
             return TradeResult(True, None, None, (), selection.name, f"entry condition #{cond_id} armed")
 
-        venue = selection.venue
+        target = selection.venue
         try:
-            portfolio = await venue.portfolio(account)
+            portfolio = await target.portfolio(account)
         except VenueError as exc:
             self.selector.record_failure(selection.name, str(exc))
             return TradeResult.refused(f"{selection.name}: {exc}", venue=selection.name)
         self._portfolios[account] = portfolio
-        mark = price if price is not None else (venue.last_price(market) or self.mark(market))
+        mark = price if price is not None else (target.last_price(market) or self.mark(market))
         if mark is None:
             return TradeResult.refused(f"no price yet for {market}", venue=selection.name)
         decision = RiskPolicy(settings.risk_limits()).evaluate(
@@ -209,7 +215,7 @@ class TradingService:
                                     reason=order.reason)
             return TradeResult.refused(*reasons, decision=decision, venue=selection.name, order=order)
 
-        order = await self._send(selection.name, venue, request, now)
+        order = await self._send(selection.name, target, request, now)
         ok = order.status in (OrderStatus.FILLED, OrderStatus.OPEN)
         if not ok:
             return TradeResult(False, order, decision, (order.reason,), selection.name, f"not placed: {order.reason}")
@@ -268,14 +274,14 @@ class TradingService:
         spec = self.spec(market)
         if spec is None:
             return TradeResult.refused(f"market: unknown market {market!r}")
+        # A close must reach the venue that holds the position, even one that has been failing:
+        # the selector's health gate is for new exposure, not for getting out.
+        venue_name = self.selector.primary
         try:
-            selection = self.selector.select(leverage_trade=spec.is_perp, settings=self.settings(account))
-            positions = await selection.venue.positions(account)
-        except NoVenueError as exc:
-            return TradeResult.refused(str(exc))
+            positions = await self.selector.venues[venue_name].positions(account)
         except VenueError as exc:
-            self.selector.record_failure(self.selector.primary, str(exc))
-            return TradeResult.refused(f"could not read positions: {exc}")
+            self.selector.record_failure(venue_name, str(exc))
+            return TradeResult.refused(f"could not read positions from {venue_name}: {exc}")
         position = next((p for p in positions if p.market == market), None)
         if position is None:
             return TradeResult.refused(f"no open position in {market}")
@@ -285,7 +291,7 @@ class TradingService:
         log.info("closing %s %s %s of %s (%s)", account, market, size, position.size, reason)
         return await self.execute_trade(
             OrderSide.closing(position.side).value, size, market, account,
-            leverage=position.leverage, reduce_only=True,
+            leverage=position.leverage, reduce_only=True, venue=venue_name,
         )
 
     # ----- crash recovery ---------------------------------------------------------------
