@@ -214,6 +214,16 @@ class PaperEngine:
         marks = {**self.marks, spec.name: self.marks.get(spec.name, price)}
         after = Portfolio(change.account, state.balance + outcome.cash, tuple(positions), marks)
         reserved = self.reserved_margin(state, exclude=request.client_id) if placing else 0.0
+        # Filling at the mark this cannot happen (init margin > maint margin); heavy slippage can cause it.
+        # A resting order crossed by a gap still fills, and the same tick then liquidates, as on a real book.
+        position = outcome.position
+        mark = marks[spec.name]
+        if placing and position and spec.is_perp and margin.is_liquidatable(position, mark, spec.maint_margin):
+            liq = margin.position_liquidation_price(position, spec.maint_margin)
+            raise OrderRejected(
+                f"leverage: the {spec.name} position would be liquidated at once (mark {mark:g}, liquidation "
+                f"price {liq:g}); use less leverage or a smaller size"
+            )
         if margin.free_collateral(after) - reserved >= -_EPS:
             return
         free_now = margin.free_collateral(self.portfolio_of(change)) - reserved

@@ -27,6 +27,8 @@ class FundingModel:
     The paper feed has no separate oracle, so the index is the mark smoothed with a
     half-life of `index_halflife_s`: a perp running ahead of its recent average trades at a
     premium and its longs pay, as on Mango. Rates are clamped by domain.funding.
+    Funding is periodic: every `interval_s` (of tick time) whoever holds a position pays or
+    receives the whole interval's amount, like the 1-8 h funding of centralized venues.
     """
 
     def __init__(self, interval_s: float, index_halflife_s: float) -> None:

@@ -12,7 +12,7 @@ from grace_desktop.domain import margin
 from grace_desktop.domain.enums import OrderStatus, Side
 from grace_desktop.domain.models import Position
 from grace_desktop.storage import Storage
-from grace_desktop.venues.base import Tick
+from grace_desktop.venues.base import OrderRejected, Tick
 from grace_desktop.venues.paper import PaperVenue
 from grace_desktop.venues.paper_events import FillEvent, LiquidationEvent
 from grace_desktop.venues.paper_markets import DEFAULT_MARKETS
@@ -132,3 +132,13 @@ async def _run_path(side: str, leverage: float, steps: list[float], exact_at: in
     if crossed_at is None:
         assert liquidations == []
     await venue.close()
+
+
+async def test_an_order_that_would_be_liquidated_at_once_is_refused(make_venue, store: Storage) -> None:  # type: ignore[no-untyped-def]
+    venue = await make_venue(slippage_bps=300.0)  # absurd slippage: a 20x fill 3 % above the mark
+    await venue.push_tick("SOL-PERP", 100.0)
+    with pytest.raises(OrderRejected) as refused:
+        await place(venue, "SOL-PERP", "buy", 1.0, leverage=20)
+    assert str(refused.value).startswith("leverage: the SOL-PERP position would be liquidated at once (mark 100")
+    assert store.paper.load("alice").balance is None and await venue.positions("alice") == []
+    await place(venue, "SOL-PERP", "buy", 1.0, leverage=10)  # 10x leaves room for it
