@@ -167,10 +167,10 @@ class TradingService:
             spec = self.spec(market)
             if spec is None:
                 raise DomainError("market", f"unknown market {market!r}")
+            if not spec.is_perp and leverage is None:
+                lev = 1.0  # the default leverage applies to perps; spot always trades at 1x
             if lev > 1 and not spec.is_perp:
                 raise DomainError("leverage", f"{market} is a spot market; leverage {lev:g}x needs a perp market")
-            if not spec.is_perp and leverage is None:
-                lev = 1.0
             if venue is not None:
                 if venue not in self.selector.venues:
                     raise NoVenueError(f"venue {venue!r} is not configured")
