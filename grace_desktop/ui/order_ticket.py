@@ -156,6 +156,9 @@ class OrderTicket(QWidget):
         self.reason_label.setObjectName("ticketReasonLabel")
         self.reason_label.setWordWrap(True)
         self.reason_label.setProperty("role", "error")
+        self.result_label = QLabel("", self)
+        self.result_label.setObjectName("ticketResultLabel")
+        self.result_label.setWordWrap(True)
         self.submit_button = QPushButton("Buy", self)
         self.submit_button.setObjectName("submitOrderButton")
         self.submit_button.setMinimumHeight(34)
@@ -168,6 +171,7 @@ class OrderTicket(QWidget):
         layout.addWidget(self.exits)
         layout.addWidget(self.reason_label)
         layout.addWidget(self.submit_button)
+        layout.addWidget(self.result_label)
         layout.addStretch(1)
 
     def _value(self, name: str) -> QLabel:
@@ -230,18 +234,11 @@ class OrderTicket(QWidget):
         if self.market_combo.currentText() in marks:
             self.recompute()
 
-    def set_busy(self, busy: bool, message: str = "") -> None:
-        self._busy = busy
-        if message:
-            self.reason_label.setText(message)
-        self._update_submit()
-
     def show_result(self, ok: bool, message: str) -> None:
+        """The outcome of the last submission; stays until the next one (prices keep moving)."""
         self._busy = False
+        _set_role(self.result_label, message, "ok" if ok else "error")
         self.recompute()
-        self.reason_label.setProperty("role", "ok" if ok else "error")
-        self.reason_label.setStyleSheet("")  # re-polish the role colour
-        self.reason_label.setText(message)
 
     def inputs(self) -> tp.TicketInput:
         use_exits = self.exits.isChecked()
@@ -357,10 +354,7 @@ class OrderTicket(QWidget):
         self.submit_button.style().unpolish(self.submit_button)
         self.submit_button.style().polish(self.submit_button)
         notes = "; ".join(d.notes) if d and d.notes else ""
-        self.reason_label.setProperty("role", "error" if p.reasons else "note")
-        self.reason_label.style().unpolish(self.reason_label)
-        self.reason_label.style().polish(self.reason_label)
-        self.reason_label.setText("\n".join(p.reasons) if p.reasons else notes)
+        _set_role(self.reason_label, "\n".join(p.reasons) if p.reasons else notes, "error" if p.reasons else "note")
         self.submit_button.setToolTip(self.reason_label.text() or "Send the order (Ctrl+Return)")
         self._update_submit()
 
@@ -379,15 +373,15 @@ class OrderTicket(QWidget):
     def _fill_size(self, how: object) -> None:
         p = self.preview
         if self.backend is None or p.spec is None or p.price is None:
-            self.reason_label.setText("size: needs a market and a price first")
+            _set_role(self.result_label, "size: needs a market and a price first", "error")
             return
         try:
             value = how(self.backend, self.account_combo.currentText(), p.spec, p.price, self.leverage())  # type: ignore[operator]
         except DomainError as exc:
-            self.reason_label.setText(str(exc))
+            _set_role(self.result_label, str(exc), "error")
             return
         if value <= 0:
-            self.reason_label.setText("size: no size fits the free collateral and limits now")
+            _set_role(self.result_label, "size: no size fits the free collateral and limits now", "error")
             return
         self.size_edit.setText(fmt.size(value, p.spec.lot_size).replace(",", ""))
 
@@ -396,8 +390,17 @@ class OrderTicket(QWidget):
         if self.preview.can_submit and not self._busy and self.preview.order is not None:
             self._busy = True
             self._update_submit()
-            self.reason_label.setText("sending…")
+            _set_role(self.result_label, "sending…", "note")
             self.submit_requested.emit(self.preview.order)
+
+
+def _set_role(label: QLabel, text: str, role: str) -> None:
+    if label.property("role") != role:
+        label.setProperty("role", role)
+        label.style().unpolish(label)
+        label.style().polish(label)
+    if label.text() != text:
+        label.setText(text)
 
 
 def _row(*widgets: QWidget, stretch_first: bool = False) -> QWidget:

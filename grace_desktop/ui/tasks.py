@@ -42,10 +42,13 @@ class TaskKeeper:
     def pending(self) -> int:
         return len(self._tasks)
 
-    async def close(self) -> None:
-        """Cancel what is still running and wait for it to finish unwinding."""
+    async def close(self, grace: float = 0.0) -> None:
+        """Stop taking work; give running tasks `grace` seconds to finish (an order in flight
+        should complete, not be cut off), then cancel the rest and wait for them to unwind."""
         self._closed = True
         tasks = list(self._tasks)
+        if tasks and grace > 0:
+            await asyncio.wait(tasks, timeout=grace)
         for task in tasks:
             task.cancel()
         if tasks:

@@ -1,0 +1,220 @@
+"""Wires the services to the window: bridge signals to panels, panel requests to TradingService.
+
+Every service call is awaited on the qasync loop through the window's TaskKeeper, so a
+slow venue never freezes a repaint and no task is left unreferenced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from grace_desktop.domain import margin
+from grace_desktop.domain.settings import AccountSettings
+from grace_desktop.services.container import Services
+from grace_desktop.services.trade_types import TradeConditions
+from grace_desktop.ui.bridge import ServicesBridge
+from grace_desktop.ui.chart_panel import ChartLevels
+from grace_desktop.ui.main_window import MainWindow
+from grace_desktop.ui.ticket_preview import TicketOrder, TicketPreview
+
+log = logging.getLogger(__name__)
+
+
+class TradingController:
+    def __init__(self, window: MainWindow, services: Services) -> None:
+        self.window = window
+        self.services = services
+        self.trading = services.trading
+        self.bridge = ServicesBridge(services.events.subscribe, window)
+        window.add_cleanup(self.bridge.detach)
+        self.account = services.account
+        self.results: list[Any] = []  # TradeResults of the session, newest last (tests read this)
+        self._bind_panels()
+        self._connect()
+        self._load_initial()
+
+    # --- set-up -------------------------------------------------------------------------
+    def _bind_panels(self) -> None:
+        w, s = self.window, self.services
+        accounts = s.accounts() or [self.account]
+        specs = self.trading.markets()
+        markets = sorted(specs)
+        w.positions.model.set_markets(specs)
+        w.positions.set_account_column_visible(len(accounts) > 1)
+        w.ticket.set_backend(self.trading, accounts)
+        w.chart.set_markets(markets, {m: spec.tick_size for m, spec in specs.items()})
+        first = next((m for m in markets if specs[m].is_perp), markets[0] if markets else "")
+        w.ticket.set_market(first)
+        w.chart.select_market(first)
+        w.journal.bind(s.store, accounts, markets)
+        w.settings_panel.bind(accounts, self.trading.settings, self.trading.save_settings, w.qsettings)
+        w.setWindowTitle(f"Grace Desktop — {self.account} on {s.selector.primary}")
+
+    def _connect(self) -> None:
+        w, b = self.window, self.bridge
+        b.prices_changed.connect(self._on_prices)
+        b.ticks_arrived.connect(w.chart.add_ticks)
+        b.portfolios_changed.connect(self._on_portfolios)
+        b.trades_closed.connect(self._on_trades)
+        b.alerts_raised.connect(self._on_alerts)
+        b.venues_changed.connect(self._on_venues)
+        b.orders_updated.connect(lambda _orders: w.journal.refresh())
+        w.ticket.submit_requested.connect(self.submit)
+        w.ticket.market_changed.connect(w.chart.select_market)
+        w.ticket.preview_changed.connect(self._on_preview)
+        w.positions.close_requested.connect(self.close_position)
+        w.positions.selection_changed.connect(lambda _account, market: w.ticket.set_market(market))
+        w.chart.market_selected.connect(lambda _market: self.refresh_levels())
+        w.settings_panel.settings_saved.connect(self._on_settings_saved)
+        w.auto_action.toggled.connect(self.set_auto_trading)
+        if w.tray is not None:
+            w.tray.auto_trading_toggled.connect(self.set_auto_trading)
+
+    def _load_initial(self) -> None:
+        w = self.window
+        for account in self.services.accounts() or [self.account]:
+            w.positions.model.set_portfolio(self.trading.portfolio(account))
+        self._show_account_status()
+        self._reflect_auto_trading(self.trading.settings(self.account).auto_trading_enabled)
+        w.alerts.load_recent(self.services.store.alerts.recent(limit=200))
+        w.chart.set_equity_curve(self.services.store.equity.curve(self.account))
+        for name, venue in self.services.selector.venues.items():
+            w.status.set_venue(name, True, "starting")
+        self.refresh_levels()
+
+    # --- service -> UI ------------------------------------------------------------------
+    def _on_prices(self, prices: dict[str, float]) -> None:
+        w = self.window
+        w.positions.model.update_marks(prices)
+        w.ticket.on_marks(prices)
+        if w.chart.market in prices:
+            w.chart.refresh()
+        self._show_account_status()
+
+    def _on_portfolios(self, portfolios: dict[str, Any]) -> None:
+        for portfolio in portfolios.values():
+            self.window.positions.model.set_portfolio(portfolio)
+        self._show_account_status()
+        self.window.ticket.recompute()
+        self.refresh_levels()
+
+    def _on_trades(self, _trades: list[Any]) -> None:
+        self.window.journal.refresh()
+        self.window.chart.set_equity_curve(self.services.store.equity.curve(self.account))
+
+    def _on_alerts(self, alerts: list[Any]) -> None:
+        self.window.alerts.add_alerts(alerts)
+        if self.window.tray is not None:
+            for alert in alerts:
+                self.window.tray.notify(alert.level, alert.title, alert.text)
+
+    def _on_venues(self, venues: dict[str, tuple[bool, str]]) -> None:
+        for name, (ok, detail) in venues.items():
+            self.window.status.set_venue(name, ok, detail)
+
+    def _on_preview(self, preview: TicketPreview) -> None:
+        if preview.spec is not None and preview.spec.name == self.window.chart.market:
+            self.refresh_levels()
+
+    def _show_account_status(self) -> None:
+        settings = self.trading.settings(self.account)
+        self.window.status.set_portfolio(self.trading.portfolio(self.account), settings.max_account_leverage)
+
+    def refresh_levels(self) -> None:
+        """Entry, TP, SL, trailing and liquidation lines for the chart's market."""
+        chart = self.window.chart
+        account = self.window.ticket.account_combo.currentText() or self.account
+        position = self.trading.portfolio(account).position(chart.market)
+        if position is None:
+            # No position here: show where the ticket's order would be liquidated instead.
+            preview = self.window.ticket.preview
+            liq = None
+            if preview.spec is not None and preview.spec.name == chart.market and preview.spec.is_perp:
+                liq = preview.liquidation_price
+            chart.set_levels(ChartLevels(preview_liquidation=liq or None))
+            return
+        spec = self.trading.spec(chart.market)
+        liq = margin.position_liquidation_price(position, spec.maint_margin if spec and spec.is_perp else 0.0)
+        watch = self.services.monitor.watched(account, chart.market)
+        levels = watch.levels if watch is not None else {}
+
+        def level(name: str) -> float | None:
+            entry = levels.get(name)
+            return entry[0] if entry else None
+
+        chart.set_levels(ChartLevels(
+            entry=position.entry_price, take_profit=level("take_profit"), stop_loss=level("stop_loss"),
+            trailing_stop=level("trailing_stop"), liquidation=liq if liq > 0 else None,
+        ))
+
+    # --- UI -> services -----------------------------------------------------------------
+    def submit(self, order: TicketOrder) -> asyncio.Task[Any] | None:
+        return self.window.tasks.spawn(self._submit(order), "submit order")
+
+    async def _submit(self, order: TicketOrder) -> None:
+        ticket = self.window.ticket
+        ok, message = False, "order failed"
+        try:
+            conditions = None
+            if order.has_conditions:
+                conditions = TradeConditions(
+                    take_profit=order.take_profit, stop_loss=order.stop_loss,
+                    take_profit_percent=order.take_profit_percent, stop_loss_percent=order.stop_loss_percent,
+                    trailing_percent=order.trailing_percent, entry_below=order.entry_below,
+                    entry_above=order.entry_above,
+                )
+            result = await self.trading.execute_trade(
+                order.action, order.size, order.market, order.account, leverage=order.leverage,
+                order_type=order.order_type, price=order.price, conditions=conditions,
+            )
+            self.results.append(result)
+            ok, message = result.success, result.message or "; ".join(result.reasons)
+        finally:
+            ticket.show_result(ok, message)
+            self.window.journal.refresh()
+            self.refresh_levels()
+
+    def close_position(self, account: str, market: str, fraction: float) -> asyncio.Task[Any] | None:
+        return self.window.tasks.spawn(self._close(account, market, fraction), f"close {market}")
+
+    async def _close(self, account: str, market: str, fraction: float) -> None:
+        result = await self.trading.close_position(account, market, fraction, reason="manual")
+        self.results.append(result)
+        if not result.success:
+            from grace_desktop.storage import AlertRecord
+            import time
+
+            self.window.alerts.add_alert(AlertRecord(time.time(), "error", f"Close {market} failed", result.message, account, market))
+        self.window.journal.refresh()
+
+    def set_auto_trading(self, on: bool) -> asyncio.Task[Any] | None:
+        current = self.trading.settings(self.account)
+        self._reflect_auto_trading(on)
+        if current.auto_trading_enabled == on:
+            return None
+        return self.window.tasks.spawn(self._save_settings(current.updated(auto_trading_enabled=on)), "auto-trading")
+
+    async def _save_settings(self, settings: AccountSettings) -> None:
+        await self.trading.save_settings(self.account, settings)
+        self._on_settings_saved(self.account, settings)
+
+    def _on_settings_saved(self, account: str, settings: AccountSettings) -> None:
+        if account == self.account:
+            self._reflect_auto_trading(settings.auto_trading_enabled)
+            if self.window.settings_panel.account() == account:
+                self.window.settings_panel.show_settings(settings)
+        self.window.ticket.recompute()
+        self._show_account_status()
+        # The monitor re-plans exits from settings on its next sync; ask for one now.
+        self.window.tasks.spawn(self.services.monitor.sync_account(account), "resync monitor")
+
+    def _reflect_auto_trading(self, on: bool) -> None:
+        w = self.window
+        w.auto_action.blockSignals(True)
+        w.auto_action.setChecked(on)
+        w.auto_action.blockSignals(False)
+        w.status.set_auto_trading(on)
+        if w.tray is not None:
+            w.tray.set_auto_trading(on)

@@ -1,0 +1,243 @@
+"""Main window: chart in the middle, dockable panels around it, layout saved per data dir."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from grace_desktop.ui.alerts_panel import AlertsPanel
+from grace_desktop.ui.chart_panel import ChartPanel
+from grace_desktop.ui.journal_panel import JournalPanel
+from grace_desktop.ui.order_ticket import OrderTicket
+from grace_desktop.ui.positions_panel import PositionsPanel
+from grace_desktop.ui.qt import (
+    QAction,
+    QDockWidget,
+    QKeySequence,
+    QMainWindow,
+    QSettings,
+    QShortcut,
+    Qt,
+    QtCore,
+    QtGui,
+    QWidget,
+    Signal,
+    icon,
+)
+from grace_desktop.ui.settings_panel import SettingsPanel
+from grace_desktop.ui.status_bar import TradingStatusBar
+from grace_desktop.ui.tasks import TaskKeeper
+from grace_desktop.ui.tray import TrayController
+
+log = logging.getLogger(__name__)
+
+SETTINGS_FILE = "grace-desktop-ui.ini"
+# Bump when the dock set changes so an old saved state is not applied to a different layout.
+LAYOUT_VERSION = 1
+
+SHORTCUTS = {
+    "buy": "Ctrl+B",
+    "sell": "Ctrl+S",
+    "close_selected": "Ctrl+Shift+X",
+    "focus_ticket": "Ctrl+T",
+    "submit": "Ctrl+Return",
+}
+
+# How long quitting waits for in-flight orders and closes before cancelling them.
+SHUTDOWN_GRACE = 5.0
+
+Cleanup = Callable[[], Awaitable[None] | None]
+
+
+class MainWindow(QMainWindow):
+    shut_down = Signal()
+
+    def __init__(self, data_dir: Path, *, use_tray: bool = True, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Grace Desktop")
+        self.setWindowIcon(icon("app"))
+        self.data_dir = Path(data_dir)
+        self.qsettings = QSettings(str(self.data_dir / SETTINGS_FILE), QSettings.Format.IniFormat)
+        self.tasks = TaskKeeper(on_error=self._on_task_error)
+        self._cleanups: list[Cleanup] = []
+        self._closing = False
+        self._closed = asyncio.Event()
+        self.painted = False
+
+        self.chart = ChartPanel(parent=self)
+        self.setCentralWidget(self.chart)
+        self.ticket = OrderTicket(parent=self)
+        self.positions = PositionsPanel(parent=self)
+        self.journal = JournalPanel(self.tasks, self)
+        self.alerts = AlertsPanel(self)
+        self.settings_panel = SettingsPanel(self.tasks, self)
+        self.status = TradingStatusBar(self)
+        self.setStatusBar(self.status)
+
+        self.docks: dict[str, QDockWidget] = {}
+        self._dock("ticket", "Order ticket", self.ticket, Qt.DockWidgetArea.RightDockWidgetArea, "ticket")
+        self._dock("alerts", "Alerts", self.alerts, Qt.DockWidgetArea.RightDockWidgetArea, "bell")
+        self._dock("positions", "Positions", self.positions, Qt.DockWidgetArea.BottomDockWidgetArea, "positions")
+        self._dock("journal", "Journal", self.journal, Qt.DockWidgetArea.BottomDockWidgetArea, "journal")
+        self._dock("settings", "Settings", self.settings_panel, Qt.DockWidgetArea.BottomDockWidgetArea, "settings")
+        self.tabifyDockWidget(self.docks["positions"], self.docks["journal"])
+        self.tabifyDockWidget(self.docks["journal"], self.docks["settings"])
+        self.docks["positions"].raise_()
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
+                            | QMainWindow.DockOption.AllowNestedDocks)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.resize(1500, 920)
+        self.resizeDocks([self.docks["ticket"], self.docks["alerts"]], [560, 260], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["ticket"]], [390], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["positions"]], [300], Qt.Orientation.Vertical)
+        self._default_state = self.saveState(LAYOUT_VERSION)
+
+        self.tray = TrayController(self) if use_tray else None
+        self._build_menus()
+        self._build_shortcuts()
+        self.restore_layout()
+
+    # --- construction -------------------------------------------------------------------
+    def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea, icon_name: str) -> None:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{key}Dock")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        dock.toggleViewAction().setIcon(icon(icon_name))
+        self.addDockWidget(area, dock)
+        self.docks[key] = dock
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        app_menu = bar.addMenu("&Grace")
+        self.auto_action = QAction("Auto-trading", self)
+        self.auto_action.setCheckable(True)
+        app_menu.addAction(self.auto_action)
+        app_menu.addSeparator()
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        app_menu.addAction(quit_action)
+        view = bar.addMenu("&View")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        reset = QAction("Reset layout", self)
+        reset.triggered.connect(self.reset_layout)
+        view.addAction(reset)
+        if self.tray is not None:
+            self.tray.show_hide_requested.connect(self.toggle_visible)
+            self.tray.quit_requested.connect(self.close)
+
+    def _build_shortcuts(self) -> None:
+        actions: dict[str, Callable[[], Any]] = {
+            "buy": lambda: self._side_shortcut("buy"),
+            "sell": lambda: self._side_shortcut("sell"),
+            "close_selected": lambda: self.positions.close_selected(1.0),
+            "focus_ticket": self.focus_ticket,
+            "submit": self.ticket.submit,
+        }
+        self.shortcuts: dict[str, QShortcut] = {}
+        for name, keys in SHORTCUTS.items():
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
+            shortcut.activated.connect(actions[name])
+            self.shortcuts[name] = shortcut
+
+    def _side_shortcut(self, side: str) -> None:
+        self.ticket.set_side(side)
+        self.focus_ticket()
+
+    def focus_ticket(self) -> None:
+        dock = self.docks["ticket"]
+        dock.show()
+        dock.raise_()
+        self.ticket.size_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.ticket.size_edit.selectAll()
+
+    # --- layout -------------------------------------------------------------------------
+    def restore_layout(self) -> None:
+        geometry = self.qsettings.value("window/geometry")
+        state = self.qsettings.value("window/state")
+        if isinstance(geometry, QtCore.QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QtCore.QByteArray) and not self.restoreState(state, LAYOUT_VERSION):
+            log.info("saved window layout is from another version; using the default")
+
+    def save_layout(self) -> None:
+        self.qsettings.setValue("window/geometry", self.saveGeometry())
+        self.qsettings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self.qsettings.sync()
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        for dock in self.docks.values():
+            dock.show()
+
+    def toggle_visible(self) -> None:
+        if self.isVisible() and not self.isMinimized():
+            self.hide()
+        else:
+            self.showNormal()
+            self.raise_()
+            self.activateWindow()
+
+    # --- lifetime -----------------------------------------------------------------------
+    def add_cleanup(self, cleanup: Cleanup) -> None:
+        """Run at shutdown, last added first (services before the storage they write to)."""
+        self._cleanups.append(cleanup)
+
+    def paintEvent(self, event: QtGui.QPaintEvent) -> None:
+        super().paintEvent(event)
+        self.painted = True
+
+    def closeEvent(self, event: QtGui.QCloseEvent) -> None:
+        # Shutdown is async (stop services, close storage); the window goes away when it is done.
+        if self._closed.is_set():
+            event.accept()
+            return
+        event.ignore()
+        self.request_shutdown()
+
+    def request_shutdown(self) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        self.save_layout()
+        self.hide()
+        self._shutdown_task = asyncio.get_running_loop().create_task(self._shutdown(), name="window shutdown")
+
+    async def _shutdown(self) -> None:
+        try:
+            await self.tasks.close(grace=SHUTDOWN_GRACE)
+            for cleanup in reversed(self._cleanups):
+                try:
+                    result = cleanup()
+                    if asyncio.iscoroutine(result):
+                        await result
+                except Exception:
+                    log.exception("cleanup %r failed", cleanup)
+            if self.tray is not None:
+                self.tray.hide()
+        finally:
+            self._closed.set()
+            self.shut_down.emit()
+            self.close()
+
+    async def wait_closed(self) -> None:
+        await self._closed.wait()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._closed.is_set()
+
+    def _on_task_error(self, name: str, exc: BaseException) -> None:
+        from grace_desktop.storage import AlertRecord
+        import time
+
+        self.alerts.add_alert(AlertRecord(time.time(), "error", f"{name} failed", str(exc) or type(exc).__name__))
