@@ -46,6 +46,10 @@ class AlertsPanel(QWidget):
         self.list.setObjectName("alertsList")
         self.list.setWordWrap(True)
         self.list.setUniformItemSizes(False)
+        # Wrap to the visible width instead of scrolling sideways.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.level_filter = QComboBox(self)
         self.level_filter.setObjectName("alertLevelFilter")
         self.level_filter.addItems(["all levels", "warning and above", "errors only"])

@@ -76,14 +76,19 @@ class ChartPanel(QTabWidget):
         self.last_label = QLabel("—", page)
         self.last_label.setObjectName("chartLastLabel")
         self.last_label.setStyleSheet(f"color: {TEXT}; font-weight: bold;")
-        self.fit_levels = QPushButton("Fit levels", page)
+        self.liq_label = QLabel("", page)
+        self.liq_label.setObjectName("chartLiquidationLabel")
+        self.liq_label.setStyleSheet("color: #f0883e;")
+        self.fit_levels = QPushButton("Show liquidation", page)
+        self.fit_levels.setObjectName("fitLevelsButton")
         self.fit_levels.setCheckable(True)
-        self.fit_levels.setChecked(True)
-        self.fit_levels.setToolTip("Keep entry, TP, SL and liquidation lines inside the view")
+        self.fit_levels.setChecked(False)
+        self.fit_levels.setToolTip("Zoom out to keep the liquidation line in view (entry, TP and SL always are)")
         self.fit_levels.toggled.connect(lambda _on: self.refresh())
         bar = QHBoxLayout()
         bar.addWidget(self.market_combo)
         bar.addWidget(self.last_label, 1)
+        bar.addWidget(self.liq_label)
         bar.addWidget(self.fit_levels)
 
         self.plot = pg.PlotWidget(page, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
@@ -175,9 +180,10 @@ class ChartPanel(QTabWidget):
             if value is None or value <= 0:
                 line.setVisible(False)
                 continue
+            # Visible first: pyqtgraph skips label text updates while the line is hidden.
+            line.setVisible(True)
             line.setValue(value)
             line.label.setFormat(f"{LEVEL_STYLE[name][0]} {fmt.price(value, self.tick_size)}")
-            line.setVisible(True)
 
     def refresh(self) -> None:
         """Redraw the selected market's line (called by the bridge's coalesced flush)."""
@@ -188,11 +194,21 @@ class ChartPanel(QTabWidget):
             return
         last = float(px[-1])
         self.last_label.setText(f"{self.market}  {fmt.price(last, self.tick_size)}")
+        liq = self._levels.liquidation
+        if liq:
+            away = abs(last - liq) / last * 100
+            self.liq_label.setText(f"Liq. {fmt.price(liq, self.tick_size)} ({away:.1f} % away)")
+        else:
+            self.liq_label.setText("")
         lo, hi = float(np.min(px)), float(np.max(px))
-        if self.fit_levels.isChecked():
-            for _name, value in self._levels.items():
-                if value is not None and value > 0:
-                    lo, hi = min(lo, value), max(hi, value)
+        # Entry and exits are always kept in view; the liquidation line (often far away) only on
+        # request, its price and distance are in the bar above either way. The ticket's
+        # hypothetical liquidation is drawn when in view, never zoomed out to.
+        for name, value in self._levels.items():
+            if value is None or value <= 0 or name == "preview_liquidation":
+                continue
+            if name != "liquidation" or self.fit_levels.isChecked():
+                lo, hi = min(lo, value), max(hi, value)
         pad = (hi - lo) * 0.08 or max(abs(hi) * 0.001, self.tick_size)
         self.plot.setYRange(lo - pad, hi + pad, padding=0)
         t0, t1 = float(ts[0]), float(ts[-1])

@@ -24,6 +24,13 @@ def price(value: float | None, tick_size: float = 0.01) -> str:
     return f"{value:,.{decimals_for(tick_size)}f}"
 
 
+def liquidation(value: float | None, tick_size: float = 0.01) -> str:
+    """A liquidation price; 0 is domain.margin's answer for a long that price alone cannot liquidate."""
+    if value is not None and value <= 0:
+        return "none"
+    return price(value, tick_size)
+
+
 def size(value: float | None, lot_size: float = 0.0001) -> str:
     if value is None:
         return "—"

@@ -88,7 +88,7 @@ def _table(model: RecordTableModel[Any], name: str) -> QTableView:
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setDefaultSectionSize(92)
-    view.horizontalHeader().resizeSection(0, 140)
+    view.horizontalHeader().resizeSection(0, 170)
     return view
 
 
@@ -235,7 +235,7 @@ class JournalPanel(QWidget):
         net = totals.realized_pnl - totals.fees
         colour = GREEN if net > 0 else RED if net < 0 else MUTED
         self.totals_label.setText(
-            f"{totals.count} trades · PnL {fmt.money(totals.realized_pnl, signed=True)} · fees {fmt.money(totals.fees)} · "
+            f"{totals.count} trade{'' if totals.count == 1 else 's'} · PnL {fmt.money(totals.realized_pnl, signed=True)} · fees {fmt.money(totals.fees)} · "
             f"net <span style='color:{colour}'>{fmt.money(net, signed=True)}</span> · "
             f"{totals.wins} won / {totals.losses} lost"
         )

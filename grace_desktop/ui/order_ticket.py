@@ -336,8 +336,8 @@ class OrderTicket(QWidget):
         if not perp and spec is not None:
             self.liquidation_label.setText("none (spot)")
         else:
-            self.liquidation_label.setText(fmt.price(p.liquidation_price, tick))
-        if p.distance_pct is not None:
+            self.liquidation_label.setText(fmt.liquidation(p.liquidation_price, tick))
+        if p.distance_pct is not None and p.liquidation_price:
             self.distance_label.setText(f"{fmt.percent(p.distance_pct)} · {fmt.vol_multiple(p.distance_sigmas)}")
         else:
             self.distance_label.setText("—")

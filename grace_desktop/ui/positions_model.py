@@ -50,12 +50,14 @@ def distance_colour(distance_pct: float) -> QColor:
 class PositionRow:
     """One position with its figures at the current mark and their on-screen text."""
 
-    __slots__ = ("position", "spec", "mark", "pnl", "pnl_pct", "liq", "distance", "text", "sort", "colours")
+    __slots__ = ("position", "spec", "perp", "mark", "pnl", "pnl_pct", "liq", "distance", "text", "sort", "colours")
 
     def __init__(self, position: Position, spec: MarketSpec | None, mark: float | None) -> None:
         self.position = position
         self.spec = spec
-        self.liq = margin.position_liquidation_price(position, spec.maint_margin if spec and spec.is_perp else 0.0)
+        self.perp = spec is None or spec.is_perp
+        # Spot holdings (1x, fully paid) are never liquidated.
+        self.liq = margin.position_liquidation_price(position, spec.maint_margin) if self.perp else 0.0
         self.remark(mark)
 
     def remark(self, mark: float | None) -> None:
@@ -75,8 +77,8 @@ class PositionRow:
             fmt.money(self.pnl, signed=True),
             fmt.percent(self.pnl_pct, signed=True),
             fmt.leverage(p.leverage),
-            fmt.price(self.liq, tick) if self.liq > 0 else "none",
-            fmt.percent(self.distance) if math.isfinite(self.distance) else "∞",
+            fmt.liquidation(self.liq, tick),
+            (fmt.percent(self.distance) if math.isfinite(self.distance) else "∞") if self.perp else "—",
             p.account,
             "",
         )
@@ -89,7 +91,7 @@ class PositionRow:
             COL_SIDE: _GREEN if p.side.sign > 0 else _RED,
             COL_PNL: pnl_colour,
             COL_PNL_PCT: pnl_colour,
-            COL_DIST: distance_colour(self.distance),
+            COL_DIST: distance_colour(self.distance) if self.perp else _MUTED,
         }
 
 

@@ -20,6 +20,7 @@ from grace_desktop.ui.qt import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -45,7 +46,7 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("Leverage limits", (
         ("default_leverage", "Default leverage (x)"), ("max_leverage", "Max leverage (x)"),
         ("max_account_leverage", "Max account leverage (x)"),
-        ("clamp_leverage", "Clamp leverage to the limit instead of refusing"),
+        ("clamp_leverage", "Clamp to the limit (else refuse)"),
     )),
     ("Volatility caps (daily volatility as a fraction → max leverage)", (
         ("vol_threshold_1", "Threshold 1"), ("vol_cap_1", "Cap 1 (x)"),
@@ -57,7 +58,7 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("liquidation_guard_buffer_pct", "Act within % of liquidation"),
         ("liquidation_guard_reduce_fraction", "Reduce by (fraction)"),
     )),
-    ("Routing", (("allow_paper_fallback", "Fall back to paper when the venue is down"),)),
+    ("Routing", (("allow_paper_fallback", "Fall back to paper if the venue is down"),)),
 )
 
 Loader = Callable[[str], AccountSettings]
@@ -90,34 +91,43 @@ class SettingsPanel(QWidget):
         revert = QPushButton("Revert", self)
         revert.clicked.connect(self.reload)
 
-        body = QWidget()
-        form_layout = QVBoxLayout(body)
         top = QHBoxLayout()
+        top.setContentsMargins(6, 6, 6, 0)
         top.addWidget(QLabel("Account", self))
-        top.addWidget(self.account_combo, 1)
-        form_layout.addLayout(top)
+        top.addWidget(self.account_combo)
+        top.addWidget(self.save_button)
+        top.addWidget(revert)
+        top.addWidget(self.status, 1)
+
+        # Sections side by side: a wide bottom dock shows everything without scrolling.
+        body = QWidget()
+        grid = QGridLayout(body)
         known = set()
+        boxes = []
         for title, entries in SECTIONS:
             known.update(name for name, _ in entries)
-            form_layout.addWidget(self._section(title, entries))
+            boxes.append(self._section(title, entries))
         other = tuple((f.name, f.name.replace("_", " ").capitalize()) for f in fields(AccountSettings) if f.name not in known)
         if other:
-            form_layout.addWidget(self._section("Other", other))
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.save_button)
-        buttons.addWidget(revert)
-        buttons.addStretch(1)
-        form_layout.addLayout(buttons)
-        form_layout.addWidget(self.status)
-        form_layout.addWidget(self._venue_section())
-        form_layout.addStretch(1)
+            boxes.append(self._section("Other", other))
+        boxes.append(self._venue_section())
+        venues = len(boxes) - 1
+        columns = ((0, 4), (1, 2), (3, venues)) if not other else ((0, 4, 5), (1, 2), (3, venues))
+        for col, indexes in enumerate(columns):
+            column = QVBoxLayout()
+            for i in indexes:
+                column.addWidget(boxes[i])
+            column.addStretch(1)
+            grid.addLayout(column, 0, col)
+            grid.setColumnStretch(col, 1)
 
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
+        layout.addLayout(top)
+        layout.addWidget(scroll, 1)
 
     # --- construction -------------------------------------------------------------------
     def _section(self, title: str, entries: tuple[tuple[str, str], ...]) -> QGroupBox:
@@ -130,6 +140,7 @@ class SettingsPanel(QWidget):
                 form.addRow("", editor)
             else:
                 editor = QLineEdit(box)
+                editor.setMaximumWidth(120)
                 editor.textEdited.connect(lambda _t, e=editor: _mark(e, False))
                 form.addRow(label, editor)
             editor.setObjectName(f"setting_{name}")

@@ -57,10 +57,10 @@ async def test_slider_shows_domain_liquidation_price(window):
     for lev in (2, 5, allowed):
         slider.setValue(round(lev * LEVERAGE_SCALE))
         expected = margin.liquidation_price("long", START[BTC], lev, spec.maint_margin)
-        assert find(window, QLabel, "liquidationPriceLabel").text() == fmt.price(expected, spec.tick_size)
+        assert find(window, QLabel, "liquidationPriceLabel").text() == fmt.liquidation(expected, spec.tick_size)
     window.ticket.set_side("sell")
     expected = margin.liquidation_price("short", START[BTC], allowed, spec.maint_margin)
-    assert find(window, QLabel, "liquidationPriceLabel").text() == fmt.price(expected, spec.tick_size)
+    assert find(window, QLabel, "liquidationPriceLabel").text() == fmt.liquidation(expected, spec.tick_size)
 
 
 async def test_order_to_position_then_take_profit_closes_it(window):

@@ -53,7 +53,16 @@ def test_slider_moves_liquidation_label_to_domain_value(ticket, qtbot, side):
         ticket.leverage_slider.setValue(round(lev * LEVERAGE_SCALE))
         assert ticket.leverage_spin.value() == pytest.approx(lev)
         expected = margin.liquidation_price(Side.parse(side), 60_000.0, lev, SPECS["BTC-PERP"].maint_margin)
-        assert label(ticket, "liquidationPriceLabel") == fmt.price(expected, SPECS["BTC-PERP"].tick_size)
+        assert label(ticket, "liquidationPriceLabel") == fmt.liquidation(expected, SPECS["BTC-PERP"].tick_size)
+
+
+def test_one_x_long_has_no_liquidation_price(ticket):
+    ticket.leverage_slider.setValue(LEVERAGE_SCALE)
+    assert margin.liquidation_price("long", 60_000.0, 1, 0.025) == 0
+    assert label(ticket, "liquidationPriceLabel") == "none"
+    assert label(ticket, "liquidationDistanceLabel") == "—"
+    ticket.set_side("sell")  # a 1x short is still liquidated on a rally
+    assert label(ticket, "liquidationPriceLabel") == fmt.price(margin.liquidation_price("short", 60_000.0, 1, 0.025), 0.5)
 
 
 def test_spin_drives_slider(ticket):
@@ -79,13 +88,14 @@ def test_every_label_equals_domain(ticket, lev, size_lots, side):
     leverage = lev / LEVERAGE_SCALE
     decision = backend.preview(side, round(size, 4), "BTC-PERP", "paper", leverage=leverage)
     liq = margin.liquidation_price(Side.parse(side), 60_000.0, leverage, spec.maint_margin)
-    assert label(ticket, "liquidationPriceLabel") == fmt.price(liq, spec.tick_size)
+    assert label(ticket, "liquidationPriceLabel") == fmt.liquidation(liq, spec.tick_size)
     assert label(ticket, "requiredMarginLabel") == fmt.money(decision.required_margin)
     assert label(ticket, "freeCollateralAfterLabel") == fmt.money(decision.free_collateral_after)
     assert label(ticket, "accountLeverageAfterLabel") == fmt.leverage(decision.account_leverage_after)
     assert label(ticket, "feeLabel") == fmt.money(decision.fee)
     dist = margin.distance_to_liquidation_pct(Side.parse(side), 60_000.0, liq)
-    assert label(ticket, "liquidationDistanceLabel").startswith(fmt.percent(dist))
+    expected_dist = fmt.percent(dist) if liq > 0 else "—"  # a 1x long has no liquidation price
+    assert label(ticket, "liquidationDistanceLabel").startswith(expected_dist)
     assert ticket.submit_button.isEnabled() == decision.approved
     if not decision.approved:
         assert decision.explain() in ticket.reason_label.text()
@@ -190,7 +200,7 @@ def test_limit_order_uses_limit_price(ticket):
     assert not ticket.submit_button.isEnabled() and "price" in ticket.reason_label.text()
     ticket.price_edit.setText("50000")
     ticket.leverage_slider.setValue(100)
-    assert label(ticket, "liquidationPriceLabel") == fmt.price(margin.liquidation_price("long", 50_000, 10, 0.025), 0.5)
+    assert label(ticket, "liquidationPriceLabel") == fmt.liquidation(margin.liquidation_price("long", 50_000, 10, 0.025), 0.5)
     ticket.price_edit.setText("50000.3")  # off the 0.5 tick
     assert "tick size" in ticket.reason_label.text()
 

@@ -40,7 +40,11 @@ def test_chart_draws_selected_market_and_labelled_levels(qtbot):
     assert not chart.lines["trailing_stop"].isVisible()
     assert chart.lines["take_profit"].label.format == f"TP {fmt.price(63_000, 0.5)}"
     lo, hi = chart.plot.getViewBox().viewRange()[1]
-    assert lo < 55_000 and hi > 63_000  # "fit levels" keeps the liquidation line in view
+    assert 55_000 < lo < 58_000 and hi > 63_000  # entry and exits in view; liquidation on request
+    assert chart.liq_label.text().startswith(f"Liq. {fmt.price(55_000, 0.5)}")
+    chart.fit_levels.setChecked(True)
+    lo, hi = chart.plot.getViewBox().viewRange()[1]
+    assert lo < 55_000
     chart.select_market("SOL-PERP")
     assert len(chart.curve.yData) == 1
     assert not chart.lines["entry"].isVisible()  # levels belong to the previous market
@@ -95,7 +99,7 @@ async def test_journal_pages_filters_totals_and_exports(qtbot, store, tmp_path, 
     panel.market_filter.setCurrentIndex(panel.market_filter.findData("SOL-PERP"))
     await panel.refresh()
     assert [t.market for t in panel.trades.records()] == ["SOL-PERP"]
-    assert "1 trades" in panel.totals_label.text()
+    assert "1 trade ·" in panel.totals_label.text()
 
     panel.market_filter.setCurrentIndex(0)
     panel.account_filter.setCurrentIndex(panel.account_filter.findData("paper"))

@@ -57,7 +57,7 @@ def test_figures_equal_domain(model):
         assert cell(model, row, COL_MARK) == fmt.price(mark, spec.tick_size)
         assert cell(model, row, COL_PNL) == fmt.money(pos.unrealized_pnl(mark), signed=True)
         assert cell(model, row, COL_PNL_PCT) == fmt.percent(margin.pnl_percent(pos, mark), signed=True)
-        assert cell(model, row, COL_LIQ) == fmt.price(liq, spec.tick_size)
+        assert cell(model, row, COL_LIQ) == fmt.liquidation(liq, spec.tick_size)
         assert cell(model, row, COL_DIST) == fmt.percent(margin.distance_to_liquidation_pct(pos.side, mark, liq))
     assert cell(model, 0, COL_PNL, Qt.ItemDataRole.ForegroundRole) == QColor(GREEN)  # long, up
     assert cell(model, 1, COL_PNL, Qt.ItemDataRole.ForegroundRole) == QColor(GREEN)  # short, down

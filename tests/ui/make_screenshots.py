@@ -1,0 +1,113 @@
+"""Take the README screenshots from the real app in a real X window (run under Xvfb).
+
+    Xvfb :99 -screen 0 1600x1000x24 &
+    DISPLAY=:99 QT_QPA_PLATFORM=xcb .venv/bin/python tests/ui/make_screenshots.py docs/
+
+Runs the paper venue on a fast simulated feed (a minute of market per second) in a
+throw-away data dir, grabs the window from the screen (QScreen.grabWindow) once with an
+empty book and once with open positions, TP/SL lines on the chart and a filled journal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+
+from grace_desktop.ui.qt import QApplication, create_qapp  # noqa: E402
+
+import qasync  # noqa: E402
+
+from grace_desktop.app import create_main_window  # noqa: E402
+from grace_desktop.services.trade_types import TradeConditions  # noqa: E402
+from grace_desktop.venues.feeds import SimulatedFeed  # noqa: E402
+
+
+async def settle(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+
+
+def grab(window: object, path: Path) -> None:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    app.processEvents()
+    screen = window.screen()  # type: ignore[attr-defined]
+    pixmap = screen.grabWindow(window.winId())  # type: ignore[attr-defined]
+    if pixmap.isNull() or pixmap.width() < 100:
+        pixmap = window.grab()  # type: ignore[attr-defined]
+    pixmap.save(str(path))
+    print(f"saved {path} ({pixmap.width()}x{pixmap.height()})")
+
+
+async def run(out: Path) -> None:
+    data = Path(tempfile.mkdtemp(prefix="grace-shots-"))
+    feed = SimulatedFeed(seed=11, tick_rate_hz=10, speed=60)
+    window = await create_main_window(data, "paper", feed=feed, use_tray=False)
+    window.move(0, 0)
+    window.resize(1600, 1000)
+    trading = window.services.trading
+    await settle(8)
+    window.ticket.set_market("BTC-PERP")
+    window.ticket.leverage_slider.setValue(50)
+    window.ticket.fill_safe_size()
+    await settle(1)
+    grab(window, out / "screenshot-main.png")
+
+    await window.controller.set_auto_trading(True)
+    # A small position with tight exits, so the auto-trader fires while we watch (alerts, journal).
+    await trading.execute_trade("sell", 0.5, "ETH-PERP", "paper", leverage=4,
+                                conditions=TradeConditions(take_profit_percent=0.2, stop_loss_percent=0.2))
+    for _ in range(200):
+        if trading.portfolio("paper").position("ETH-PERP") is None:
+            break
+        await settle(0.1)
+    orders = [
+        ("buy", "BTC-PERP", 5, TradeConditions(take_profit_percent=3, stop_loss_percent=2)),
+        ("sell", "SOL-PERP", 3, TradeConditions(take_profit_percent=4, trailing_percent=2.5)),
+        ("buy", "ETH-PERP", 8, TradeConditions(stop_loss_percent=1.5)),
+        ("buy", "SOL/USDC", 1, None),
+    ]
+    for action, market, lev, conditions in orders:
+        spec = trading.spec(market)
+        price = trading.mark(market)
+        notional = 1500 if spec.is_perp else 800
+        size = spec.round_size_down(notional / price)
+        result = await trading.execute_trade(action, size, market, "paper", leverage=lev, conditions=conditions)
+        print(market, result.message)
+    # One quick round trip so the journal and equity tab have a row.
+    await trading.execute_trade("buy", 0.5, "ETH-PERP", "paper", leverage=2)
+    await settle(2)
+    await trading.close_position("paper", "ETH-PERP", 0.5)
+    await settle(6)
+    model = window.positions.model
+    source = model.index(model.row_of("paper", "BTC-PERP"), 0)
+    window.positions.table.selectRow(window.positions.proxy.mapFromSource(source).row())
+    window.ticket.leverage_slider.setValue(50)
+    window.ticket.size_edit.setText("0.01")
+    await settle(2)
+    grab(window, out / "screenshot-positions.png")
+    window.docks["journal"].raise_()
+    window.chart.setCurrentIndex(1)
+    await window.journal.refresh()
+    await settle(1)
+    grab(window, out / "screenshot-journal.png")
+    window.close()
+    await window.wait_closed()
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
+    out.mkdir(parents=True, exist_ok=True)
+    app = create_qapp()
+    app.setQuitOnLastWindowClosed(False)
+    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+        runner.run(run(out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
