@@ -22,7 +22,7 @@ from grace_desktop.services.events import EventBus, PriceTick
 from grace_desktop.services.monitor_entries import EntryConditions
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.services.trading import TradingService
-from grace_desktop.services.watch import RATCHET, Watch, arm_trailing, pick_rule, plan_exits
+from grace_desktop.services.watch import RATCHET, Watch, arm_trailing, fingerprint, pick_rule, plan_exits
 from grace_desktop.storage import Storage
 from grace_desktop.storage.records import ConditionRecord
 from grace_desktop.venues.base import Tick, VenueError
@@ -60,6 +60,7 @@ class PositionMonitor:
         trading.condition_sink = self.entries.arm_new
         trading.exit_sink = self.attach_exits
         trading.after_fill.append(self.sync_account_market)
+        trading.after_settings.append(self.sync_account)
 
     # ----- lifecycle -----------------------------------------------------------------------
     async def start(self, accounts: list[str]) -> None:
@@ -243,17 +244,18 @@ class PositionMonitor:
         if key in self._closing:
             return
         watch = self._watches.get(key)
-        if watch is not None and not force and watch.fingerprint == (
-            position.side, position.size, position.entry_price, position.leverage, position.collateral
+        conditions = self.store.conditions.armed(account=position.account, market=position.market)
+        exits = [c for c in conditions if c.kind != "entry"]
+        settings = self.trading.settings(position.account)
+        if watch is not None and not force and watch.fingerprint == fingerprint(
+            position, settings, tuple(c.id for c in exits if c.id is not None)
         ):
             return
         spec = self.trading.spec(position.market)
         if spec is None:
             return
-        conditions = self.store.conditions.armed(account=position.account, market=position.market)
-        exits = [c for c in conditions if c.kind != "entry"]
         mark = self.trading.mark(position.market) or position.entry_price
-        new = plan_exits(position, spec, self.trading.settings(position.account), exits, mark)
+        new = plan_exits(position, spec, settings, exits, mark)
         if watch is not None:
             new.alerted = watch.alerted if watch.position.entry_price == position.entry_price else set()
             if watch.trailing is not None and new.trailing is not None and watch.position.side is position.side:

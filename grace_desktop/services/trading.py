@@ -64,6 +64,7 @@ class TradingService:
         self.condition_sink: ConditionSink | None = None
         self.exit_sink: Callable[[str, str, TradeConditions], Awaitable[None]] | None = None
         self.after_fill: list[FillHook] = []
+        self.after_settings: list[Callable[[str], Awaitable[None]]] = []
 
     # ----- market data -------------------------------------------------------------------
     async def load_markets(self) -> None:
@@ -112,6 +113,8 @@ class TradingService:
     async def save_settings(self, account: str, settings: AccountSettings) -> None:
         await asyncio.to_thread(self.store.settings.save, account, settings)
         self._settings[account] = settings
+        for hook in tuple(self.after_settings):  # re-plan exits under the new TP/SL/guard settings
+            await hook(account)
 
     def allowed_leverage(self, account: str, market: str) -> tuple[float, VolatilityCap | None]:
         spec = self.spec(market)

@@ -25,10 +25,17 @@ class Watch:
     condition_ids: tuple[int, ...] = ()
     alerted: set[str] = field(default_factory=set)
 
+    settings: AccountSettings | None = None
+
     @property
     def fingerprint(self) -> tuple[object, ...]:
-        p = self.position
-        return (p.side, p.size, p.entry_price, p.leverage, p.collateral)
+        return fingerprint(self.position, self.settings, self.condition_ids)
+
+
+def fingerprint(position: Position, settings: AccountSettings | None, condition_ids: tuple[int, ...]) -> tuple[object, ...]:
+    """What a watch's plan depends on: re-plan when any of it changes."""
+    p = position
+    return (p.side, p.size, p.entry_price, p.leverage, p.collateral, settings, condition_ids)
 
 
 def plan_exits(
@@ -52,7 +59,7 @@ def plan_exits(
     if trail_pct is None and settings.trailing_stop_enabled:
         trail_pct = settings.trailing_stop_percentage
 
-    watch = Watch(position, condition_ids=tuple(c.id for c in conditions if c.id is not None))
+    watch = Watch(position, condition_ids=tuple(c.id for c in conditions if c.id is not None), settings=settings)
     levels = ExitLevels.resolve(
         position.side, position.entry_price, take_profit=tp, stop_loss=sl,
         take_profit_percent=tp_pct, stop_loss_percent=sl_pct,
