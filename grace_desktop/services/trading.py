@@ -56,6 +56,7 @@ class TradingService:
         self._order_timeout = order_timeout
         self._vol_halflife = vol_halflife
         self._specs: dict[str, dict[str, MarketSpec]] = {}
+        self._merged: dict[str, MarketSpec] = {}
         self._marks: dict[str, float] = {}
         self._vol: dict[str, EwmaVolatility] = {}
         self._settings: dict[str, AccountSettings] = {}
@@ -74,18 +75,22 @@ class TradingService:
                 price = venue.last_price(market)
                 if price is not None:
                     self._marks.setdefault(market, price)
+        self._merge_markets()
 
     def markets(self) -> dict[str, MarketSpec]:
+        return dict(self._merged)
+
+    def _merge_markets(self) -> None:
         merged: dict[str, MarketSpec] = {}
         for name in sorted(self._specs, key=lambda n: n != self.selector.primary):
             for market, spec in self._specs[name].items():
-                merged.setdefault(market, spec)
-        return merged
+                merged.setdefault(market, spec)  # the primary venue's spec wins
+        self._merged = merged
 
     def spec(self, market: str, venue: str | None = None) -> MarketSpec | None:
         if venue is not None:
             return self._specs.get(venue, {}).get(market)
-        return self.markets().get(market)
+        return self._merged.get(market)
 
     def on_tick(self, tick: Tick) -> None:
         self._marks[tick.market] = tick.price

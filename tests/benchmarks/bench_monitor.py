@@ -138,7 +138,16 @@ async def main() -> None:
             return await real_place(request)
 
         venue.place_order = timed_place
+        arrived: list[float] = []
+        venue.remove_tick_listener(monitor.on_tick)
+
+        def stamped(tick):
+            arrived.append(time.perf_counter())
+            monitor.on_tick(tick)
+
+        venue.add_tick_listener(stamped)
         latencies = []
+        from_arrival = []
         per_market = len(keys) // len(MARKETS)
         for k in range(per_market):
             for market in MARKETS:
@@ -149,10 +158,14 @@ async def main() -> None:
                 while len(handed) == before:
                     await asyncio.sleep(0)
                 latencies.append((handed[-1] - t_tick) * 1e3)
-            while monitor.pending_tasks > 1:
-                await asyncio.sleep(0)
+                from_arrival.append((handed[-1] - arrived[-1]) * 1e3)
+                # Let this close finish (fill, journal, re-plan) so each sample is one decision, not a queue.
+                while monitor.pending_tasks > 1:
+                    await asyncio.sleep(0)
         latencies.sort()
+        from_arrival.sort()
         p99 = latencies[int(0.99 * (len(latencies) - 1))]
+        p99_arrival = from_arrival[int(0.99 * (len(from_arrival) - 1))]
         remaining = 0
         for a in accounts:
             remaining += len(await venue.positions(a))
@@ -167,6 +180,8 @@ async def main() -> None:
     print(f"sustained: {rate:,.0f} ticks/s through venue + monitor (target >= 50,000)")
     print(f"tick-to-decision latency over {len(latencies)} closes: median {statistics.median(latencies):.3f} ms, "
           f"p99 {p99:.3f} ms, max {latencies[-1]:.3f} ms (target p99 <= 1 ms)")
+    print(f"  from the monitor receiving the tick: median {statistics.median(from_arrival):.3f} ms, "
+          f"p99 {p99_arrival:.3f} ms")
     print(f"positions left open after the stops: {remaining}")
     print("for comparison: a 1 s poll waits 500 ms on average (up to 1 s); a 5 s poll 2.5 s (up to 5 s)")
 
