@@ -119,6 +119,7 @@ async def main() -> None:
         arm_conditions(store, monitor, args.conditions, accounts)
         await monitor.entries.load()
         print(f"armed {len(monitor.book):,} triggers in {time.perf_counter() - t0:.1f}s")
+        armed_large = len(monitor.book)
         cost_large = await per_tick_cost(monitor, 20_000)
 
         # Sustained ticks/s through the venue (apply tick, fan out) and the monitor.
@@ -174,9 +175,10 @@ async def main() -> None:
         store.close()
 
     ratio = cost_large / cost_small
-    print(f"positions: {len(keys)}, armed triggers: {armed_small:,} -> {armed_small + args.conditions * 2:,}")
-    print(f"per-tick monitor cost: {cost_small:.2f} us at ~1k armed, {cost_large:.2f} us at ~100k armed "
-          f"(ratio {ratio:.2f}, target <= 2)")
+    print(f"positions: {len(keys)}; conditions: {len(keys):,} stops, then + {args.conditions:,} two-sided entries "
+          f"(trigger book: {armed_small:,} -> {armed_large:,} resting prices)")
+    print(f"per-tick monitor cost: {cost_small:.2f} us with {len(keys):,} conditions, {cost_large:.2f} us with "
+          f"{len(keys) + args.conditions:,} (ratio {ratio:.2f}, target <= 2)")
     print(f"sustained: {rate:,.0f} ticks/s through venue + monitor (target >= 50,000)")
     print(f"tick-to-decision latency over {len(latencies)} closes: median {statistics.median(latencies):.3f} ms, "
           f"p99 {p99:.3f} ms, max {latencies[-1]:.3f} ms (target p99 <= 1 ms)")
