@@ -184,7 +184,7 @@ class PositionMonitor:
                     self._set_conditions(watch, "fired", price, rule.value)
                     self.alerts.raise_alert(
                         "critical" if rule is ExitRule.LIQUIDATION_GUARD else "info",
-                        f"{_title(rule)}: {action}", f"{market} {action} at about {price:g} ({result.message})",
+                        f"{_title(rule)}: {action}", f"{market} {action} at about {price:g}: {result.message}",
                         account=account, market=market,
                     )
                     return
