@@ -15,10 +15,11 @@ from typing import Any
 
 from grace_desktop.domain import margin
 from grace_desktop.domain.conditions import ExitRule
+from grace_desktop.domain.enums import OrderType
 from grace_desktop.domain.models import Position
 from grace_desktop.domain.trigger_book import TriggerBook
 from grace_desktop.services.alerts import AlertStream
-from grace_desktop.services.events import EventBus, PriceTick
+from grace_desktop.services.events import EventBus, OrderUpdated, PriceTick, TradeClosed
 from grace_desktop.services.monitor_entries import EntryConditions
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.services.trading import TradingService
@@ -56,6 +57,7 @@ class PositionMonitor:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._accounts: set[str] = set()
         self._running = False
+        self._unsubscribe: Callable[[], None] | None = None
         self.entries = EntryConditions(self)
         trading.condition_sink = self.entries.arm_new
         trading.exit_sink = self.attach_exits
@@ -72,12 +74,16 @@ class PositionMonitor:
                 listen(self.on_tick)
             else:
                 self.spawn(self._consume(venue))
+        self._unsubscribe = self.bus.subscribe(self._on_event)
         await self.entries.load()
         await self.sweep()
         self.spawn(self._sweep_forever())
 
     async def stop(self) -> None:
         self._running = False
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
         for venue in self.trading.selector.venues.values():
             remove = getattr(venue, "remove_tick_listener", None)
             if remove is not None:
@@ -110,6 +116,16 @@ class PositionMonitor:
                 await self.sweep()
             except Exception:
                 log.exception("reconciliation sweep failed")
+
+    def _on_event(self, event: object) -> None:
+        """Positions that change at the venue later (resting limits filling, liquidations) are re-read now."""
+        if not self._running:
+            return
+        if isinstance(event, OrderUpdated) and event.order.request.order_type is OrderType.LIMIT:
+            if event.order.filled_size > 0:
+                self.spawn(self.sync_account_market(event.account, event.order.request.market))
+        elif isinstance(event, TradeClosed) and event.trade.close_reason in ("liquidation", "limit"):
+            self.spawn(self.sync_account_market(event.trade.account, event.trade.market))
 
     # ----- the hot path ---------------------------------------------------------------------
     def on_tick(self, tick: Tick) -> None:

@@ -229,6 +229,8 @@ class TradingService:
             return TradeResult(False, order, decision, (order.reason,), selection.name, f"not placed: {order.reason}")
         if order.status is OrderStatus.FILLED:
             await self._on_filled(account, market, selection.name, conditions)
+        elif conditions is not None and conditions.has_exits and self.exit_sink is not None:
+            await self.exit_sink(account, market, conditions)  # armed once the resting order fills
         msg = f"{order.status.value} on {selection.name} ({selection.reason})"
         if decision.notes:
             msg += "; " + "; ".join(decision.notes)

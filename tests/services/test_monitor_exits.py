@@ -119,3 +119,23 @@ async def test_without_auto_trading_only_alerts(services):
     assert close_orders(services, M) == []
     reached = [a for a in services.store.alerts.recent() if a.title == "Take profit reached"]
     assert len(reached) == 1 and "auto-trading is off" in reached[0].text
+
+
+async def test_resting_limit_with_take_profit_is_guarded_once_it_fills(services):
+    await configure(services, auto_trading_enabled=True)
+    result = await services.trading.execute_trade(
+        "buy", 2.0, M, services.account, leverage=2.0, order_type="limit", price=98.0,
+        conditions=TradeConditions(take_profit=103.0),
+    )
+    assert result.success and result.order.status is OrderStatus.OPEN
+    assert await position(services, M) is None
+    await services.paper.push_tick(M, 97.9)  # crosses the limit: it fills at 98
+    await settle(services)
+    await wait_until(lambda: services.monitor.watched(services.account, M) is not None)
+    assert services.monitor.watched(services.account, M).levels["take_profit"][0] == 103.0
+    row = services.store.orders.get(result.order.client_id)
+    assert row.order.status is OrderStatus.FILLED  # the journal followed the venue
+    await services.paper.push_tick(M, 103.0)
+    await settle(services)
+    assert await position(services, M) is None
+    assert services.store.decisions.recent()[0].rule == "take_profit"
