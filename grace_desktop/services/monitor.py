@@ -273,7 +273,11 @@ class PositionMonitor:
         mark = self.trading.mark(position.market) or position.entry_price
         new = plan_exits(position, spec, settings, exits, mark)
         if watch is not None:
-            new.alerted = watch.alerted if watch.position.entry_price == position.entry_price else set()
+            # Alert-only rules stay quiet once reported, unless the entry moved or auto-trading was just
+            # switched on (then they must be able to act).
+            same_mode = watch.settings is not None and watch.settings.auto_trading_enabled == settings.auto_trading_enabled
+            if watch.position.entry_price == position.entry_price and same_mode:
+                new.alerted = watch.alerted
             if watch.trailing is not None and new.trailing is not None and watch.position.side is position.side:
                 new.trailing.extreme = watch.trailing.extreme  # keep the high-water mark across adds
                 arm_trailing(new)

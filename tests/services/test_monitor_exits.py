@@ -139,3 +139,15 @@ async def test_resting_limit_with_take_profit_is_guarded_once_it_fills(services)
     await settle(services)
     assert await position(services, M) is None
     assert services.store.decisions.recent()[0].rule == "take_profit"
+
+
+async def test_switching_auto_trading_on_lets_an_alerted_rule_act(services):
+    await configure(services, auto_trading_enabled=False, stop_loss_enabled=True, stop_loss_percentage=3.0)
+    pos = await open_position(services)
+    await services.paper.push_tick(M, round(pos.entry_price * 0.96, 2))
+    await settle(services)
+    assert await position(services, M) is not None  # alert only
+    await configure(services, auto_trading_enabled=True, stop_loss_enabled=True, stop_loss_percentage=3.0)
+    await services.paper.push_tick(M, round(pos.entry_price * 0.959, 2))
+    await settle(services)
+    assert await position(services, M) is None
