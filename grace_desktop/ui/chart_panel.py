@@ -3,6 +3,7 @@ lines, and an equity-curve tab from the journal."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,7 +23,9 @@ from grace_desktop.ui.qt import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QTabWidget,
+    QStackedWidget,
+    QTabBar,
+    QTimer,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -30,7 +33,12 @@ from grace_desktop.ui.qt import (
 
 import pyqtgraph as pg  # noqa: E402  (after ui.qt so pyqtgraph binds to PySide6)
 
-pg.setConfigOptions(antialias=True, background=PANEL, foreground=MUTED)
+# No antialiasing: at live repaint rates an antialiased path and grid cost several ms per frame
+# in software rendering, for no visible gain on a 1-px price line.
+pg.setConfigOptions(antialias=False, background=PANEL, foreground=MUTED)
+
+# The price line repaints at most this often, however fast prices arrive (tables keep 30 Hz).
+CHART_MIN_INTERVAL_S = 0.1
 
 LEVEL_STYLE = {
     "entry": ("Entry", BLUE, pg.QtCore.Qt.PenStyle.SolidLine),
@@ -40,6 +48,19 @@ LEVEL_STYLE = {
     "liquidation": ("Liq.", "#f0883e", pg.QtCore.Qt.PenStyle.DotLine),
     "preview_liquidation": ("Ticket liq.", "#a371f7", pg.QtCore.Qt.PenStyle.DotLine),
 }
+
+
+GRID = "#1c2230"
+
+
+def _axes(plot: pg.PlotWidget, grid: bool) -> None:
+    """Muted axes; a grid only where repaints are rare. pyqtgraph's grid is replayed from a
+    QPicture on every paint and cost ~5 ms per frame of the live price chart (bench_ui)."""
+    for name in ("left", "right", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setPen(pg.mkPen(GRID if grid else MUTED))
+        axis.setTextPen(pg.mkPen(MUTED))
+        axis.setGrid(255 if grid else False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +76,60 @@ class ChartLevels:
         return [(name, getattr(self, name)) for name in LEVEL_STYLE]
 
 
-class ChartPanel(QTabWidget):
+class ChartPanel(QWidget):
+    """A tab bar and the live labels on top, the two plots in a stack below.
+
+    Not a QTabWidget: under the app stylesheet a QTabWidget repaints its whole page when any
+    child label changes, which made every price-label update redraw the plot (bench_ui).
+    """
+
     market_selected = Signal(str)
 
     def __init__(self, history: PriceHistory | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.tab_bar = QTabBar(self)
+        self.tab_bar.setObjectName("chartTabs")
+        self.tab_bar.addTab("Price")
+        self.tab_bar.addTab("Equity")
+        self.tab_bar.setExpanding(False)
+        self.tab_bar.setDrawBase(False)
+        self.stack = QStackedWidget(self)
+        self.tab_bar.currentChanged.connect(self.setCurrentIndex)
         self.history = history or PriceHistory()
         self.market = ""
         self.tick_size = 0.01
         self._levels = ChartLevels()
+        self._last_live = 0.0
+        self._live_pending = False
+        self._levels_dirty = False
         self._build_price_tab()
         self._build_equity_tab()
+        top = QHBoxLayout()
+        top.setContentsMargins(4, 4, 4, 0)
+        top.addWidget(self.tab_bar)
+        top.addWidget(self.market_combo)
+        top.addWidget(self.last_label, 1)
+        top.addWidget(self.liq_label)
+        top.addWidget(self.fit_levels)
+        top.addWidget(self.equity_label, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+        self.setCurrentIndex(0)
+
+    def setCurrentIndex(self, index: int) -> None:  # noqa: N802 (QTabWidget-compatible name)
+        self.stack.setCurrentIndex(index)
+        if self.tab_bar.currentIndex() != index:
+            self.tab_bar.setCurrentIndex(index)
+        price = index == 0
+        for widget in (self.market_combo, self.last_label, self.liq_label, self.fit_levels):
+            widget.setVisible(price)
+        self.equity_label.setVisible(not price)
+
+    def currentIndex(self) -> int:  # noqa: N802
+        return self.stack.currentIndex()
 
     # --- construction -------------------------------------------------------------------
     def _build_price_tab(self) -> None:
@@ -85,23 +149,19 @@ class ChartPanel(QTabWidget):
         self.fit_levels.setChecked(False)
         self.fit_levels.setToolTip("Zoom out to keep the liquidation line in view (entry, TP and SL always are)")
         self.fit_levels.toggled.connect(lambda _on: self.refresh())
-        bar = QHBoxLayout()
-        bar.addWidget(self.market_combo)
-        bar.addWidget(self.last_label, 1)
-        bar.addWidget(self.liq_label)
-        bar.addWidget(self.fit_levels)
-
         self.plot = pg.PlotWidget(page, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.plot.setObjectName("priceChart")
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        _axes(self.plot, grid=False)
         self.plot.setMenuEnabled(False)
         self.plot.getPlotItem().hideButtons()
         self.plot.getAxis("right").setStyle(showValues=True)
         self.plot.showAxis("right")
         self.plot.hideAxis("left")
-        self.curve = self.plot.plot([], [], pen=pg.mkPen(TEXT, width=1.5))
-        self.curve.setClipToView(True)
-        self.curve.setDownsampling(auto=True, method="peak")
+        # A fixed width: tick labels changing length must not re-lay out (and repaint) the plot.
+        self.plot.getAxis("right").setWidth(72)
+        self.curve = self.plot.plot([], [], pen=pg.mkPen(TEXT, width=1))
+        # The view always shows the whole ring buffer (≤ 3000 points), so neither clipping nor
+        # downsampling helps; both re-process the data on every range change (a second paint).
         self.lines: dict[str, pg.InfiniteLine] = {}
         for name, (label, colour, style) in LEVEL_STYLE.items():
             line = pg.InfiniteLine(
@@ -113,16 +173,15 @@ class ChartPanel(QTabWidget):
             self.lines[name] = line
 
         layout = QVBoxLayout(page)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(bar)
+        layout.setContentsMargins(4, 0, 4, 4)
         layout.addWidget(self.plot, 1)
-        self.addTab(page, "Price")
+        self.stack.addWidget(page)
 
     def _build_equity_tab(self) -> None:
         page = QWidget(self)
         self.equity_plot = pg.PlotWidget(page, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.equity_plot.setObjectName("equityChart")
-        self.equity_plot.showGrid(x=True, y=True, alpha=0.15)
+        _axes(self.equity_plot, grid=True)
         self.equity_plot.setMenuEnabled(False)
         self.equity_plot.getPlotItem().hideButtons()
         fill = pg.mkBrush(63, 185, 80, 40)
@@ -130,10 +189,9 @@ class ChartPanel(QTabWidget):
         self.equity_label = QLabel("No equity history yet", page)
         self.equity_label.setObjectName("equityLabel")
         layout = QVBoxLayout(page)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.equity_label)
+        layout.setContentsMargins(4, 0, 4, 4)
         layout.addWidget(self.equity_plot, 1)
-        self.addTab(page, "Equity")
+        self.stack.addWidget(page)
 
     # --- data ---------------------------------------------------------------------------
     def set_markets(self, markets: Sequence[str], tick_sizes: dict[str, float] | None = None) -> None:
@@ -156,7 +214,7 @@ class ChartPanel(QTabWidget):
             self.market_combo.setCurrentIndex(i)
             self.market_combo.blockSignals(False)
         self._levels = ChartLevels()
-        self._apply_levels()
+        self._levels_dirty = True
         self.refresh()
         self.market_selected.emit(market)
 
@@ -166,10 +224,12 @@ class ChartPanel(QTabWidget):
             self.history.add(market, ts, price)
 
     def set_levels(self, levels: ChartLevels) -> None:
+        """New level lines; drawn with the next (rate-limited) repaint, since the ticket's
+        preview level moves with every price flush."""
         if levels != self._levels:
             self._levels = levels
-            self._apply_levels()
-            self.refresh()
+            self._levels_dirty = True
+            self.refresh_live()
 
     def levels(self) -> ChartLevels:
         return self._levels
@@ -185,8 +245,27 @@ class ChartPanel(QTabWidget):
             line.setValue(value)
             line.label.setFormat(f"{LEVEL_STYLE[name][0]} {fmt.price(value, self.tick_size)}")
 
+    def refresh_live(self) -> None:
+        """A coalesced price flush: redraw, but not more than every CHART_MIN_INTERVAL_S."""
+        now = time.monotonic()
+        if now - self._last_live < CHART_MIN_INTERVAL_S:
+            if not self._live_pending:
+                self._live_pending = True
+                QTimer.singleShot(round(CHART_MIN_INTERVAL_S * 1000), self._deferred_refresh)
+            return
+        self._last_live = now
+        self.refresh()
+
+    def _deferred_refresh(self) -> None:
+        self._live_pending = False
+        self._last_live = time.monotonic()
+        self.refresh()
+
     def refresh(self) -> None:
-        """Redraw the selected market's line (called by the bridge's coalesced flush)."""
+        """Redraw the selected market's line now."""
+        if self._levels_dirty:
+            self._levels_dirty = False
+            self._apply_levels()
         ts, px = self.history.arrays(self.market)
         self.curve.setData(ts, px, skipFiniteCheck=True)
         if len(px) == 0:
@@ -210,9 +289,10 @@ class ChartPanel(QTabWidget):
             if name != "liquidation" or self.fit_levels.isChecked():
                 lo, hi = min(lo, value), max(hi, value)
         pad = (hi - lo) * 0.08 or max(abs(hi) * 0.001, self.tick_size)
-        self.plot.setYRange(lo - pad, hi + pad, padding=0)
         t0, t1 = float(ts[0]), float(ts[-1])
-        self.plot.setXRange(t0, t1 if t1 > t0 else t0 + 1, padding=0.02)
+        span = (t1 - t0) or 1.0
+        # One setRange call: one view update, one repaint.
+        self.plot.setRange(xRange=(t0 - span * 0.02, t0 + span * 1.02), yRange=(lo - pad, hi + pad), padding=0)
 
     def set_equity_curve(self, points: Sequence[tuple[float, float]]) -> None:
         if not points:

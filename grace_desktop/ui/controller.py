@@ -90,12 +90,14 @@ class TradingController:
         w.positions.model.update_marks(prices)
         w.ticket.on_marks(prices)
         if w.chart.market in prices:
-            w.chart.refresh()
+            w.chart.refresh_live()
         self._show_account_status()
 
     def _on_portfolios(self, portfolios: dict[str, Any]) -> None:
+        model = self.window.positions.model
         for portfolio in portfolios.values():
-            self.window.positions.model.set_portfolio(portfolio)
+            model.set_portfolio(portfolio)
+        self.window.positions.set_account_column_visible(len({p.account for p in model.positions()}) > 1)
         self._show_account_status()
         self.window.ticket.recompute()
         self.refresh_levels()

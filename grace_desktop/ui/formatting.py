@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from functools import lru_cache
 
 
+@lru_cache(maxsize=256)
 def decimals_for(step: float) -> int:
     """Digits after the point that show one `step` (tick or lot size): 0.01 -> 2, 0.5 -> 1, 1 -> 0."""
     if step <= 0 or not math.isfinite(step):

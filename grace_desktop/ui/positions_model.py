@@ -48,9 +48,13 @@ def distance_colour(distance_pct: float) -> QColor:
 
 
 class PositionRow:
-    """One position with its figures at the current mark and their on-screen text."""
+    """One position with its figures at the current mark.
 
-    __slots__ = ("position", "spec", "perp", "mark", "pnl", "pnl_pct", "liq", "distance", "text", "sort", "colours")
+    Numbers are recomputed on every mark; the text and colours only when a view asks for
+    them (`cells`), so 200 rows ticking cost formatting for the ~20 rows actually painted.
+    """
+
+    __slots__ = ("position", "spec", "perp", "mark", "pnl", "pnl_pct", "liq", "distance", "_static", "_cells")
 
     def __init__(self, position: Position, spec: MarketSpec | None, mark: float | None) -> None:
         self.position = position
@@ -58,6 +62,13 @@ class PositionRow:
         self.perp = spec is None or spec.is_perp
         # Spot holdings (1x, fully paid) are never liquidated.
         self.liq = margin.position_liquidation_price(position, spec.maint_margin) if self.perp else 0.0
+        tick = spec.tick_size if spec else 0.01
+        lot = spec.lot_size if spec else 0.0001
+        p = position
+        self._static = (
+            p.market, p.side.value.upper(), fmt.size(p.size, lot), fmt.price(p.entry_price, tick),
+            fmt.leverage(p.leverage), fmt.liquidation(self.liq, tick), p.account,
+        )
         self.remark(mark)
 
     def remark(self, mark: float | None) -> None:
@@ -66,33 +77,41 @@ class PositionRow:
         self.pnl = p.unrealized_pnl(self.mark)
         self.pnl_pct = margin.pnl_percent(p, self.mark)
         self.distance = margin.distance_to_liquidation_pct(p.side, self.mark, self.liq)
-        tick = self.spec.tick_size if self.spec else 0.01
-        lot = self.spec.lot_size if self.spec else 0.0001
-        self.text = (
-            p.market,
-            p.side.value.upper(),
-            fmt.size(p.size, lot),
-            fmt.price(p.entry_price, tick),
-            fmt.price(self.mark, tick),
-            fmt.money(self.pnl, signed=True),
-            fmt.percent(self.pnl_pct, signed=True),
-            fmt.leverage(p.leverage),
-            fmt.liquidation(self.liq, tick),
-            (fmt.percent(self.distance) if math.isfinite(self.distance) else "∞") if self.perp else "—",
-            p.account,
-            "",
-        )
-        self.sort = (
+        self._cells: tuple[tuple[str, ...], dict[int, QColor]] | None = None
+
+    @property
+    def text(self) -> tuple[str, ...]:
+        return self.cells()[0]
+
+    @property
+    def colours(self) -> dict[int, QColor]:
+        return self.cells()[1]
+
+    def cells(self) -> tuple[tuple[str, ...], dict[int, QColor]]:
+        if self._cells is None:
+            market, side, size, entry, lev, liq, account = self._static
+            tick = self.spec.tick_size if self.spec else 0.01
+            distance = (fmt.percent(self.distance) if math.isfinite(self.distance) else "∞") if self.perp else "—"
+            text = (
+                market, side, size, entry, fmt.price(self.mark, tick), fmt.money(self.pnl, signed=True),
+                fmt.percent(self.pnl_pct, signed=True), lev, liq, distance, account, "",
+            )
+            pnl_colour = _GREEN if self.pnl > 0 else _RED if self.pnl < 0 else _MUTED
+            colours = {
+                COL_SIDE: _GREEN if self.position.side.sign > 0 else _RED,
+                COL_PNL: pnl_colour,
+                COL_PNL_PCT: pnl_colour,
+                COL_DIST: distance_colour(self.distance) if self.perp else _MUTED,
+            }
+            self._cells = (text, colours)
+        return self._cells
+
+    def sort_key(self, col: int) -> object:
+        p = self.position
+        return (
             p.market, p.side.value, p.size, p.entry_price, self.mark, self.pnl, self.pnl_pct,
             p.leverage, self.liq, self.distance, p.account, 0,
-        )
-        pnl_colour = _GREEN if self.pnl > 0 else _RED if self.pnl < 0 else _MUTED
-        self.colours = {
-            COL_SIDE: _GREEN if p.side.sign > 0 else _RED,
-            COL_PNL: pnl_colour,
-            COL_PNL_PCT: pnl_colour,
-            COL_DIST: distance_colour(self.distance) if self.perp else _MUTED,
-        }
+        )[col]
 
 
 class PositionsModel(QAbstractTableModel):
@@ -127,7 +146,7 @@ class PositionsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             return row.colours.get(col)
         if role == SORT_ROLE:
-            return row.sort[col]
+            return row.sort_key(col)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if col in (COL_MARKET, COL_SIDE, COL_ACCOUNT):
                 return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from grace_desktop.ui.positions_model import COL_ACCOUNT, COL_ACTIONS, COLUMNS, SORT_ROLE, PositionsModel
+from grace_desktop.ui.positions_model import (
+    COL_ACCOUNT,
+    COL_ACTIONS,
+    COL_MARKET,
+    COL_SIDE,
+    COLUMNS,
+    SORT_ROLE,
+    PositionsModel,
+)
 from grace_desktop.ui.qt import (
     BLUE,
     GREEN,
     MUTED,
     RED,
+    TEXT,
     QColor,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QModelIndex,
     QPushButton,
+    QStyle,
     QStyledItemDelegate,
     Qt,
     QTableView,
@@ -27,6 +37,7 @@ from grace_desktop.ui.qt import (
     icon,
 )
 
+LEFT_COLUMNS = frozenset((COL_MARKET, COL_SIDE, COL_ACCOUNT))
 # Fractions the two row buttons close.
 ROW_ACTIONS = (("Close", 1.0), ("−50%", 0.5))
 
@@ -72,6 +83,37 @@ class ActionsDelegate(QStyledItemDelegate):
         return False
 
 
+class FastCellDelegate(QStyledItemDelegate):
+    """Paints a cell straight from the row's cached text and colour.
+
+    The stock delegate asks the model for ~10 roles per cell through Python and draws through
+    the stylesheet style; at 30 repaints/s that was ~6 ms per frame for a screen of positions
+    (bench_ui). Row background, alternation and selection are still drawn by the view.
+    """
+
+    def __init__(self, panel: PositionsPanel) -> None:
+        super().__init__(panel.table)
+        self.panel = panel
+        self._left = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        self._right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self._text = QColor(TEXT)
+        self._selected_text = QColor("#ffffff")
+
+    def paint(self, painter: QtGui.QPainter, option: Any, index: QModelIndex) -> None:
+        source = self.panel.proxy.mapToSource(index)
+        model = self.panel.model
+        if not source.isValid() or source.row() >= model.rowCount():
+            return
+        text, colours = model.row_at(source.row()).cells()
+        col = source.column()
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        if selected:
+            painter.fillRect(option.rect, option.palette.highlight())
+        painter.setPen(colours.get(col) or (self._selected_text if selected else self._text))
+        align = self._left if col in LEFT_COLUMNS else self._right
+        painter.drawText(option.rect.adjusted(6, 0, -6, 0), align, text[col])
+
+
 class PositionsPanel(QWidget):
     """Emits `close_requested(account, market, fraction)`; the window sends it to TradingService."""
 
@@ -105,6 +147,8 @@ class PositionsPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(COL_ACTIONS, QHeaderView.ResizeMode.Fixed)
         header.resizeSection(COL_ACTIONS, 124)
+        self.cell_delegate = FastCellDelegate(self)
+        self.table.setItemDelegate(self.cell_delegate)
         self.delegate = ActionsDelegate(self.table)
         self.table.setItemDelegateForColumn(COL_ACTIONS, self.delegate)
         self.delegate.clicked.connect(self._on_row_action)

@@ -56,7 +56,9 @@ from PySide6.QtWidgets import (  # noqa: E402,F401
     QStyledItemDelegate,
     QStyleOptionButton,
     QSystemTrayIcon,
+    QStackedWidget,
     QTableView,
+    QTabBar,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -104,6 +106,10 @@ def create_qapp(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("Grace Desktop")
     app.setOrganizationName("grace-desktop")
     app.setStyle("Fusion")
+    palette = app.palette()
+    palette.setColor(QtGui.QPalette.ColorRole.Highlight, QColor("#1f3a5f"))
+    palette.setColor(QtGui.QPalette.ColorRole.HighlightedText, QColor(TEXT))
+    app.setPalette(palette)
     app.setStyleSheet(stylesheet())
     app.setWindowIcon(icon("app"))
     return app

@@ -78,6 +78,7 @@ class SettingsPanel(QWidget):
         self._qsettings: QSettings | None = None
         self.editors: dict[str, QCheckBox | QLineEdit] = {}
         self.venue_editors: dict[str, QLineEdit] = {}
+        self._key_state_version = 0
 
         self.account_combo = QComboBox(self)
         self.account_combo.setObjectName("settingsAccountCombo")
@@ -313,6 +314,7 @@ class SettingsPanel(QWidget):
         return self.tasks.spawn(self._store_key(secret.strip()), "store router key")
 
     async def _store_key(self, secret: str) -> None:
+        self._key_state_version += 1
         try:
             await vc.store_router_key(secret)
         except Exception as exc:  # keyring backends raise many types; the key is never in the message
@@ -325,7 +327,12 @@ class SettingsPanel(QWidget):
         await self._refresh_key_state()
 
     async def _refresh_key_state(self) -> None:
+        # A probe that started before a store/forget must not overwrite that newer outcome.
+        self._key_state_version += 1
+        version = self._key_state_version
         stored = await vc.router_key_is_stored()
+        if version != self._key_state_version:
+            return
         _set_role(self.router_key_state, "A key is stored in the system keyring." if stored else "No key stored.",
                   "ok" if stored else "note")
 
