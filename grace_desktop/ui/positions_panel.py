@@ -153,6 +153,7 @@ class PositionsPanel(QWidget):
         self.table.setItemDelegateForColumn(COL_ACTIONS, self.delegate)
         self.delegate.clicked.connect(self._on_row_action)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.table.selectionModel().selectionChanged.connect(self._refresh_chrome)
 
         self.close_button = QPushButton(icon("close"), "Close selected", self)
         self.close_button.setObjectName("closeSelectedButton")
@@ -185,7 +186,8 @@ class PositionsPanel(QWidget):
 
     # --- actions ------------------------------------------------------------------------
     def selected_key(self) -> tuple[str, str] | None:
-        index = self.table.currentIndex()
+        rows = self.table.selectionModel().selectedRows()
+        index = rows[0] if rows else self.table.currentIndex()
         if not index.isValid():
             return None
         return self.model.key_at(self.proxy.mapToSource(index).row())

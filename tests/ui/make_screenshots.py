@@ -60,8 +60,8 @@ async def run(out: Path) -> None:
     await window.controller.set_auto_trading(True)
     # A small position with tight exits, so the auto-trader fires while we watch (alerts, journal).
     await trading.execute_trade("sell", 0.5, "ETH-PERP", "paper", leverage=4,
-                                conditions=TradeConditions(take_profit_percent=0.2, stop_loss_percent=0.2))
-    for _ in range(200):
+                                conditions=TradeConditions(take_profit_percent=0.1, stop_loss_percent=0.1))
+    for _ in range(400):
         if trading.portfolio("paper").position("ETH-PERP") is None:
             break
         await settle(0.1)
