@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from grace_desktop.domain import margin
 from grace_desktop.domain.settings import AccountSettings
 from grace_desktop.services.container import Services
 from grace_desktop.services.trade_types import TradeConditions
+from grace_desktop.storage import AlertRecord
 from grace_desktop.ui.bridge import ServicesBridge
 from grace_desktop.ui.chart_panel import ChartLevels
 from grace_desktop.ui.main_window import MainWindow
+from grace_desktop.ui.qt import QTimer
 from grace_desktop.ui.ticket_preview import TicketOrder, TicketPreview
 
 log = logging.getLogger(__name__)
+
+
+EQUITY_REFRESH_MS = 5000
 
 
 class TradingController:
@@ -34,6 +40,12 @@ class TradingController:
         self._bind_panels()
         self._connect()
         self._load_initial()
+        # The monitor records equity every sweep; redraw the curve while its tab is open.
+        self.equity_timer = QTimer(window)
+        self.equity_timer.setInterval(EQUITY_REFRESH_MS)
+        self.equity_timer.timeout.connect(self.refresh_equity)
+        self.equity_timer.start()
+        window.add_cleanup(self.equity_timer.stop)
 
     # --- set-up -------------------------------------------------------------------------
     def _bind_panels(self) -> None:
@@ -104,7 +116,16 @@ class TradingController:
 
     def _on_trades(self, _trades: list[Any]) -> None:
         self.window.journal.refresh()
-        self.window.chart.set_equity_curve(self.services.store.equity.curve(self.account))
+        self.refresh_equity(force=True)
+
+    def refresh_equity(self, force: bool = False) -> asyncio.Task[Any] | None:
+        if not force and (self.window.chart.currentIndex() != 1 or not self.window.isVisible()):
+            return None
+        return self.window.tasks.spawn(self._load_equity(), "equity curve")
+
+    async def _load_equity(self) -> None:
+        points = await asyncio.to_thread(self.services.store.equity.curve, self.account)
+        self.window.chart.set_equity_curve(points)
 
     def _on_alerts(self, alerts: list[Any]) -> None:
         self.window.alerts.add_alerts(alerts)
@@ -185,10 +206,9 @@ class TradingController:
         result = await self.trading.close_position(account, market, fraction, reason="manual")
         self.results.append(result)
         if not result.success:
-            from grace_desktop.storage import AlertRecord
-            import time
-
-            self.window.alerts.add_alert(AlertRecord(time.time(), "error", f"Close {market} failed", result.message, account, market))
+            self.window.alerts.add_alert(
+                AlertRecord(time.time(), "error", f"Close {market} failed", result.message, account, market)
+            )
         self.window.journal.refresh()
 
     def set_auto_trading(self, on: bool) -> asyncio.Task[Any] | None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from grace_desktop.storage import AlertRecord
 from grace_desktop.ui.alerts_panel import AlertsPanel
 from grace_desktop.ui.chart_panel import ChartPanel
 from grace_desktop.ui.journal_panel import JournalPanel
@@ -237,7 +239,4 @@ class MainWindow(QMainWindow):
         return self._closed.is_set()
 
     def _on_task_error(self, name: str, exc: BaseException) -> None:
-        from grace_desktop.storage import AlertRecord
-        import time
-
         self.alerts.add_alert(AlertRecord(time.time(), "error", f"{name} failed", str(exc) or type(exc).__name__))
