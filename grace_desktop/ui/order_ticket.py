@@ -10,6 +10,7 @@ from __future__ import annotations
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui import ticket_preview as tp
+from grace_desktop.ui.widgets import hrow, set_role
 from grace_desktop.ui.qt import (
     AMBER,
     MUTED,
@@ -19,7 +20,6 @@ from grace_desktop.ui.qt import (
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -110,11 +110,11 @@ class OrderTicket(QWidget):
         form.addRow("Account", self.account_combo)
         form.addRow("Market", self.market_combo)
         form.addRow("", self.mark_label)
-        form.addRow("Side", _row(self.buy_button, self.sell_button))
-        form.addRow("Type", _row(self.market_type, self.limit_type))
-        form.addRow("Size", _row(self.size_edit, self.safe_button, self.max_button, stretch_first=True))
+        form.addRow("Side", hrow(self.buy_button, self.sell_button))
+        form.addRow("Type", hrow(self.market_type, self.limit_type))
+        form.addRow("Size", hrow(self.size_edit, self.safe_button, self.max_button, stretch_first=True))
         form.addRow("Price", self.price_edit)
-        form.addRow("Leverage", _row(self.leverage_slider, self.leverage_spin, stretch_first=True))
+        form.addRow("Leverage", hrow(self.leverage_slider, self.leverage_spin, stretch_first=True))
         form.addRow("", self.cap_label)
 
         risk = QGroupBox("Risk preview", self)
@@ -147,10 +147,10 @@ class OrderTicket(QWidget):
         self.trailing_edit = self._cond_edit("trailingEdit", "% from the best price")
         self.entry_below_edit = self._cond_edit("entryBelowEdit", "open when price ≤")
         self.entry_above_edit = self._cond_edit("entryAboveEdit", "open when price ≥")
-        exits.addRow("Take profit", _row(self.tp_edit, self.tp_pct_edit))
-        exits.addRow("Stop loss", _row(self.sl_edit, self.sl_pct_edit))
+        exits.addRow("Take profit", hrow(self.tp_edit, self.tp_pct_edit))
+        exits.addRow("Stop loss", hrow(self.sl_edit, self.sl_pct_edit))
         exits.addRow("Trailing stop", self.trailing_edit)
-        exits.addRow("Entry", _row(self.entry_below_edit, self.entry_above_edit))
+        exits.addRow("Entry", hrow(self.entry_below_edit, self.entry_above_edit))
 
         self.reason_label = QLabel("", self)
         self.reason_label.setObjectName("ticketReasonLabel")
@@ -237,7 +237,7 @@ class OrderTicket(QWidget):
     def show_result(self, ok: bool, message: str) -> None:
         """The outcome of the last submission; stays until the next one (prices keep moving)."""
         self._busy = False
-        _set_role(self.result_label, message, "ok" if ok else "error")
+        set_role(self.result_label, message, "ok" if ok else "error")
         self.recompute()
 
     def inputs(self) -> tp.TicketInput:
@@ -354,7 +354,7 @@ class OrderTicket(QWidget):
         self.submit_button.style().unpolish(self.submit_button)
         self.submit_button.style().polish(self.submit_button)
         notes = "; ".join(d.notes) if d and d.notes else ""
-        _set_role(self.reason_label, "\n".join(p.reasons) if p.reasons else notes, "error" if p.reasons else "note")
+        set_role(self.reason_label, "\n".join(p.reasons) if p.reasons else notes, "error" if p.reasons else "note")
         self.submit_button.setToolTip(self.reason_label.text() or "Send the order (Ctrl+Return)")
         self._update_submit()
 
@@ -373,15 +373,15 @@ class OrderTicket(QWidget):
     def _fill_size(self, how: object) -> None:
         p = self.preview
         if self.backend is None or p.spec is None or p.price is None:
-            _set_role(self.result_label, "size: needs a market and a price first", "error")
+            set_role(self.result_label, "size: needs a market and a price first", "error")
             return
         try:
             value = how(self.backend, self.account_combo.currentText(), p.spec, p.price, self.leverage())  # type: ignore[operator]
         except DomainError as exc:
-            _set_role(self.result_label, str(exc), "error")
+            set_role(self.result_label, str(exc), "error")
             return
         if value <= 0:
-            _set_role(self.result_label, "size: no size fits the free collateral and limits now", "error")
+            set_role(self.result_label, "size: no size fits the free collateral and limits now", "error")
             return
         self.size_edit.setText(fmt.size(value, p.spec.lot_size).replace(",", ""))
 
@@ -390,24 +390,5 @@ class OrderTicket(QWidget):
         if self.preview.can_submit and not self._busy and self.preview.order is not None:
             self._busy = True
             self._update_submit()
-            _set_role(self.result_label, "sending…", "note")
+            set_role(self.result_label, "sending…", "note")
             self.submit_requested.emit(self.preview.order)
-
-
-def _set_role(label: QLabel, text: str, role: str) -> None:
-    if label.property("role") != role:
-        label.setProperty("role", role)
-        label.style().unpolish(label)
-        label.style().polish(label)
-    if label.text() != text:
-        label.setText(text)
-
-
-def _row(*widgets: QWidget, stretch_first: bool = False) -> QWidget:
-    box = QWidget()
-    layout = QHBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(4)
-    for i, w in enumerate(widgets):
-        layout.addWidget(w, 1 if (stretch_first and i == 0) or not stretch_first else 0)
-    return box

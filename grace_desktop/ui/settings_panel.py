@@ -33,6 +33,7 @@ from grace_desktop.ui.qt import (
     Signal,
 )
 from grace_desktop.ui.tasks import TaskKeeper
+from grace_desktop.ui.widgets import mark_invalid, set_role
 
 # Sections and labels for the known fields; a field added to AccountSettings later still
 # appears (under "Other") with a label made from its name.
@@ -142,7 +143,7 @@ class SettingsPanel(QWidget):
             else:
                 editor = QLineEdit(box)
                 editor.setMaximumWidth(120)
-                editor.textEdited.connect(lambda _t, e=editor: _mark(e, False))
+                editor.textEdited.connect(lambda _t, e=editor: mark_invalid(e, False))
                 form.addRow(label, editor)
             editor.setObjectName(f"setting_{name}")
             self.editors[name] = editor
@@ -163,7 +164,7 @@ class SettingsPanel(QWidget):
             edit = QLineEdit(box)
             edit.setObjectName(f"venue_{name}")
             edit.setPlaceholderText(hint)
-            edit.textEdited.connect(lambda _t, e=edit: _mark(e, False))
+            edit.textEdited.connect(lambda _t, e=edit: mark_invalid(e, False))
             self.venue_editors[name] = edit
             if name.endswith("key_file"):
                 browse = QPushButton("…", box)
@@ -238,7 +239,7 @@ class SettingsPanel(QWidget):
                 editor.setChecked(bool(value))
             else:
                 editor.setText(f"{value:g}")
-                _mark(editor, False)
+                mark_invalid(editor, False)
 
     def values(self) -> dict[str, Any]:
         return {
@@ -250,13 +251,13 @@ class SettingsPanel(QWidget):
         """The settings as typed, or None with the domain's refusal shown at the field."""
         for editor in self.editors.values():
             if isinstance(editor, QLineEdit):
-                _mark(editor, False)
+                mark_invalid(editor, False)
         try:
             return AccountSettings.from_dict(self.values())
         except DomainError as exc:
             editor = self.editors.get(exc.field)
             if isinstance(editor, QLineEdit):
-                _mark(editor, True)
+                mark_invalid(editor, True)
                 editor.setFocus()
             self._set_status(f"Not saved — {exc}", "error")
             return None
@@ -284,24 +285,24 @@ class SettingsPanel(QWidget):
     def show_venue_config(self, config: vc.VenueConfig) -> None:
         for name, edit in self.venue_editors.items():
             edit.setText(str(getattr(config, name)))
-            _mark(edit, False)
+            mark_invalid(edit, False)
 
     def venue_values(self) -> dict[str, str]:
         return {name: edit.text() for name, edit in self.venue_editors.items()}
 
     def save_venue_config(self) -> vc.VenueConfig | None:
         for edit in self.venue_editors.values():
-            _mark(edit, False)
+            mark_invalid(edit, False)
         try:
             config = vc.VenueConfig(**self.venue_values())  # type: ignore[arg-type]
         except DomainError as exc:
             if exc.field in self.venue_editors:
-                _mark(self.venue_editors[exc.field], True)
-            _set_role(self.venue_status, f"Not saved — {exc}", "error")
+                mark_invalid(self.venue_editors[exc.field], True)
+            set_role(self.venue_status, f"Not saved — {exc}", "error")
             return None
         if self._qsettings is not None:
             config.save(self._qsettings)
-        _set_role(self.venue_status, "Saved. Venue changes apply at the next start.", "ok")
+        set_role(self.venue_status, "Saved. Venue changes apply at the next start.", "ok")
         self.venue_config_saved.emit(config)
         return config
 
@@ -309,7 +310,7 @@ class SettingsPanel(QWidget):
         secret = self.router_key_edit.text()
         self.router_key_edit.clear()
         if not secret.strip():
-            _set_role(self.router_key_state, "Paste a key first.", "error")
+            set_role(self.router_key_state, "Paste a key first.", "error")
             return None
         return self.tasks.spawn(self._store_key(secret.strip()), "store router key")
 
@@ -318,9 +319,9 @@ class SettingsPanel(QWidget):
         try:
             await vc.store_router_key(secret)
         except Exception as exc:  # keyring backends raise many types; the key is never in the message
-            _set_role(self.router_key_state, f"Not stored: {exc}", "error")
+            set_role(self.router_key_state, f"Not stored: {exc}", "error")
             return
-        _set_role(self.router_key_state, "A key is stored in the system keyring.", "ok")
+        set_role(self.router_key_state, "A key is stored in the system keyring.", "ok")
 
     async def _forget_key(self) -> None:
         await vc.forget_router_key()
@@ -333,7 +334,7 @@ class SettingsPanel(QWidget):
         stored = await vc.router_key_is_stored()
         if version != self._key_state_version:
             return
-        _set_role(self.router_key_state, "A key is stored in the system keyring." if stored else "No key stored.",
+        set_role(self.router_key_state, "A key is stored in the system keyring." if stored else "No key stored.",
                   "ok" if stored else "note")
 
     def _browse(self, edit: QLineEdit) -> None:
@@ -344,19 +345,4 @@ class SettingsPanel(QWidget):
         dialog.open()
 
     def _set_status(self, text: str, role: str) -> None:
-        _set_role(self.status, text, role)
-
-
-def _set_role(label: QLabel, text: str, role: str) -> None:
-    label.setProperty("role", role)
-    label.style().unpolish(label)
-    label.style().polish(label)
-    label.setText(text)
-
-
-def _mark(editor: QLineEdit, invalid: bool) -> None:
-    if bool(editor.property("invalid")) == invalid:
-        return
-    editor.setProperty("invalid", invalid)
-    editor.style().unpolish(editor)
-    editor.style().polish(editor)
+        set_role(self.status, text, role)

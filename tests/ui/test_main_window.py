@@ -8,10 +8,9 @@ import pytest
 
 from grace_desktop.app import create_main_window
 from grace_desktop.domain import margin
-from grace_desktop.domain.settings import AccountSettings
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui.order_ticket import LEVERAGE_SCALE
-from grace_desktop.ui.qt import QDockWidget, QLabel, QListWidget, QPushButton, QSlider, QTableView, Qt, QWidget
+from grace_desktop.ui.qt import QDockWidget, QLabel, QListWidget, QPushButton, QSlider, QTableView, QWidget
 from tests.ui.conftest import wait_until
 
 BTC = "BTC-PERP"
