@@ -96,7 +96,7 @@ async def build_services(
     if retry_delays is not None:
         monitor_kwargs["retry_delays"] = retry_delays
     monitor = PositionMonitor(trading, store, bus, alerts, **monitor_kwargs)
-    journal = TradeJournal(store, bus, alerts)
+    journal = TradeJournal(store, bus, alerts, trading.purposes)
     for name, v in venues.items():
         journal.attach(name, v)
     settled = await trading.reconcile_intents()

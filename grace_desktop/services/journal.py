@@ -17,8 +17,11 @@ log = logging.getLogger(__name__)
 
 
 class TradeJournal:
-    def __init__(self, store: Storage, bus: EventBus, alerts: AlertStream) -> None:
+    def __init__(
+        self, store: Storage, bus: EventBus, alerts: AlertStream, purposes: dict[str, str] | None = None
+    ) -> None:
         self.store = store
+        self._purposes = purposes if purposes is not None else {}
         self.bus = bus
         self.alerts = alerts
         self._detach: list[Callable[[], None]] = []
@@ -66,7 +69,7 @@ class TradeJournal:
             account=closed.account, market=closed.market, side=closed.side, size=closed.size,
             entry_price=closed.entry_price, exit_price=closed.exit_price, realized_pnl=closed.realized_pnl,
             fees=closed.fees, opened_at=closed.opened_at, closed_at=closed.closed_at, venue=venue_name,
-            close_reason=closed.reason, client_id=closed.client_id,
+            close_reason=self._purposes.get(closed.client_id, closed.reason), client_id=closed.client_id,
         )
         trade_id = self.store.trades.record(trade)
         self.bus.publish(TradeClosed(replace(trade, id=trade_id)))

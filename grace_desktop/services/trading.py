@@ -66,6 +66,8 @@ class TradingService:
         self.exit_sink: Callable[[str, str, TradeConditions], Awaitable[None]] | None = None
         self.after_fill: list[FillHook] = []
         self.after_settings: list[Callable[[str], Awaitable[None]]] = []
+        # client_id -> why it was sent, for journaling the fill the venue reports while placing it.
+        self.purposes: dict[str, str] = {}
 
     # ----- market data -------------------------------------------------------------------
     async def load_markets(self) -> None:
@@ -165,9 +167,10 @@ class TradingService:
     async def execute_trade(
         self, action: str, amount: float, market: str, account: str, *, leverage: float | None = None,
         order_type: str = "market", price: float | None = None, conditions: TradeConditions | None = None,
-        reduce_only: bool = False, venue: str | None = None,
+        reduce_only: bool = False, venue: str | None = None, purpose: str = "",
     ) -> TradeResult:
-        """`venue` pins the venue (closes go where the position is, healthy or not); else the selector picks."""
+        """`venue` pins the venue (closes go where the position is, healthy or not); else the selector picks.
+        `purpose` (e.g. "stop_loss") is what the journal records as the reason for the round trip it closes."""
         settings = self.settings(account)
         try:
             side = OrderSide.parse(action)
@@ -223,7 +226,10 @@ class TradingService:
                                     reason=order.reason)
             return TradeResult.refused(*reasons, decision=decision, venue=selection.name, order=order)
 
+        if purpose:
+            self.purposes[request.client_id] = purpose
         order = await self._send(selection.name, target, request, now)
+        self.purposes.pop(request.client_id, None)
         ok = order.status in (OrderStatus.FILLED, OrderStatus.OPEN)
         if not ok:
             return TradeResult(False, order, decision, (order.reason,), selection.name, f"not placed: {order.reason}")
@@ -301,7 +307,7 @@ class TradingService:
         log.info("closing %s %s %s of %s (%s)", account, market, size, position.size, reason)
         return await self.execute_trade(
             OrderSide.closing(position.side).value, size, market, account,
-            leverage=position.leverage, reduce_only=True, venue=venue_name,
+            leverage=position.leverage, reduce_only=True, venue=venue_name, purpose=reason,
         )
 
     # ----- crash recovery ---------------------------------------------------------------

@@ -41,6 +41,7 @@ async def test_long_take_profit_closes_once_at_first_tick_past_5_percent(service
     assert decisions[0].rule == "take_profit" and decisions[0].price == fire and decisions[0].action == "close"
     trades = services.store.trades.page(account=services.account, market=M)
     assert len(trades) == 1 and trades[0].exit_price > target * 0.999
+    assert trades[0].close_reason == "take_profit"  # the journal says why, not just "market"
     assert any(a.title.startswith("Take profit") for a in services.store.alerts.recent())
 
 
