@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from pathlib import Path
+
+from grace_desktop.paths import resources_dir
 
 os.environ.setdefault("QT_API", "pyside6")
 
@@ -67,9 +68,8 @@ from PySide6.QtWidgets import (  # noqa: E402,F401
 
 __all__ = ["QtCore", "QtGui", "QtWidgets", "RESOURCES", "icon", "stylesheet", "create_qapp"]
 
-# Shipped inside the package (pyproject's package-data covers grace_desktop/resources/**),
-# so a PyInstaller or wheel install finds them next to the code, never via the CWD.
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+# Found next to the code (checkout or bundle), never via the CWD.
+RESOURCES = resources_dir()
 
 # Colours shared by the stylesheet and the code that paints (PnL, levels, chart lines).
 GREEN = "#3fb950"

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from grace_desktop.paths import resources_dir
+
 from grace_desktop.venues.base import Tick
 
 CANDLE_COLUMNS = ("timestamp", "market", "open", "high", "low", "close", "volume")
@@ -50,12 +52,7 @@ class Candle:
 
 def default_candles_dir() -> Path:
     """resources/candles/ of a source checkout or of a bundle that keeps the same layout."""
-    here = Path(__file__).resolve()
-    for base in (here.parents[2], here.parents[1]):
-        candidate = base / "resources" / "candles"
-        if candidate.is_dir():
-            return candidate
-    return here.parents[2] / "resources" / "candles"
+    return resources_dir() / "candles"
 
 
 def candle_files(path: Path | str | Iterable[Path | str] | None = None) -> list[Path]:
