@@ -237,7 +237,11 @@ class TradingService:
             await self._on_filled(account, market, selection.name, conditions)
         elif conditions is not None and conditions.has_exits and self.exit_sink is not None:
             await self.exit_sink(account, market, conditions)  # armed once the resting order fills
-        msg = f"{order.status.value} on {selection.name} ({selection.reason})"
+        req = order.request
+        at = f" @ {order.avg_fill_price:,.6g}" if order.avg_fill_price else (f" @ {req.price:,.6g}" if req.price else "")
+        msg = f"{order.status.value}: {req.side.value} {req.size:g} {req.market}{at} on {selection.name}"
+        if selection.name != self.selector.primary:
+            msg += f" ({selection.reason})"  # a fallback is worth saying; the usual route is not
         if decision.notes:
             msg += "; " + "; ".join(decision.notes)
         return TradeResult(True, order, decision, (), selection.name, msg)

@@ -17,9 +17,11 @@ from grace_desktop.ui.order_ticket import OrderTicket
 from grace_desktop.ui.positions_panel import PositionsPanel
 from grace_desktop.ui.qt import (
     QAction,
+    QApplication,
     QDockWidget,
     QKeySequence,
     QMainWindow,
+    QScrollArea,
     QSettings,
     QShortcut,
     Qt,
@@ -81,7 +83,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
 
         self.docks: dict[str, QDockWidget] = {}
-        self._dock("ticket", "Order ticket", self.ticket, Qt.DockWidgetArea.RightDockWidgetArea, "ticket")
+        self._dock("ticket", "Order ticket", _scrollable(self.ticket), Qt.DockWidgetArea.RightDockWidgetArea, "ticket")
         self._dock("alerts", "Alerts", self.alerts, Qt.DockWidgetArea.RightDockWidgetArea, "bell")
         self._dock("positions", "Positions", self.positions, Qt.DockWidgetArea.BottomDockWidgetArea, "positions")
         self._dock("journal", "Journal", self.journal, Qt.DockWidgetArea.BottomDockWidgetArea, "journal")
@@ -92,8 +94,11 @@ class MainWindow(QMainWindow):
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
                             | QMainWindow.DockOption.AllowNestedDocks)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.resize(1500, 920)
-        self.resizeDocks([self.docks["ticket"], self.docks["alerts"]], [560, 260], Qt.Orientation.Vertical)
+        self._fit_to_screen(1500, 920)
+        # The whole ticket (down to its submit button) first; alerts take what is left.
+        ticket_height = self.ticket.sizeHint().height() + 40
+        self.resizeDocks([self.docks["ticket"], self.docks["alerts"]],
+                         [ticket_height, max(120, self.height() - ticket_height - 80)], Qt.Orientation.Vertical)
         self.resizeDocks([self.docks["ticket"]], [390], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["positions"]], [300], Qt.Orientation.Vertical)
         self._default_state = self.saveState(LAYOUT_VERSION)
@@ -104,6 +109,15 @@ class MainWindow(QMainWindow):
         self.restore_layout()
 
     # --- construction -------------------------------------------------------------------
+    def _fit_to_screen(self, width: int, height: int) -> None:
+        """Default size, shrunk to the screen's free area so nothing starts off-screen on a small display."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is not None:
+            free = screen.availableGeometry()
+            width, height = min(width, free.width()), min(height, free.height())
+            self.move(free.topLeft())
+        self.resize(width, height)
+
     def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea, icon_name: str) -> None:
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{key}Dock")
@@ -240,3 +254,16 @@ class MainWindow(QMainWindow):
 
     def _on_task_error(self, name: str, exc: BaseException) -> None:
         self.alerts.add_alert(AlertRecord(time.time(), "error", f"{name} failed", str(exc) or type(exc).__name__))
+
+
+def _scrollable(widget: QWidget) -> QScrollArea:
+    """The ticket is tall; on a short screen (1366x768) it scrolls instead of pushing the window off-screen."""
+    scroll = QScrollArea()
+    scroll.setObjectName(f"{widget.objectName()}Scroll")
+    scroll.setWidget(widget)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    # Scroll vertically only: keep the ticket's own minimum width plus room for the scroll bar.
+    scroll.setMinimumWidth(widget.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+    return scroll
