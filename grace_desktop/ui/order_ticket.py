@@ -143,7 +143,8 @@ class OrderTicket(QWidget):
         self.exits_fields = QWidget(self.exits)
         QVBoxLayout(self.exits).addWidget(self.exits_fields)
         self.exits_fields.setVisible(False)
-        self.exits.toggled.connect(self.exits_fields.setVisible)
+        self.exits.toggled.connect(self._fold_exits)
+        self._fold_exits(False)
         exits = QFormLayout(self.exits_fields)
         exits.setContentsMargins(0, 0, 0, 0)
         self.tp_edit = self._cond_edit("takeProfitEdit", "price")
@@ -186,6 +187,12 @@ class OrderTicket(QWidget):
         label.setProperty("role", "value")
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
+
+    def _fold_exits(self, open_: bool) -> None:
+        self.exits_fields.setVisible(open_)
+        self.exits.setProperty("folded", not open_)
+        self.exits.style().unpolish(self.exits)  # re-apply the stylesheet for the new property
+        self.exits.style().polish(self.exits)
 
     def _cond_edit(self, name: str, placeholder: str) -> QLineEdit:
         edit = QLineEdit(self)
