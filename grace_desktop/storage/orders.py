@@ -71,14 +71,22 @@ class OrderRepository(Repository):
         return [_record(r) for r in rows]
 
     def page(
-        self, *, account: str | None = None, market: str | None = None, limit: int = 200, before_id: int | None = None
+        self, *, account: str | None = None, market: str | None = None, since: float | None = None,
+        until: float | None = None, limit: int = 200, before_id: int | None = None,
     ) -> list[OrderRecord]:
-        """Newest first; pass the last id of a page as before_id for the next one."""
+        """Newest first; pass the last id of a page as before_id for the next one.
+        `since` (inclusive) and `until` (exclusive) bound created_at, like the trades journal."""
         where, params = [], []
         for column, value in (("account", account), ("market", market)):
             if value is not None:
                 where.append(f"{column} = ?")
                 params.append(value)
+        if since is not None:
+            where.append("created_at >= ?")
+            params.append(float(since))
+        if until is not None:
+            where.append("created_at < ?")
+            params.append(float(until))
         if before_id is not None:
             where.append("id < ?")
             params.append(int(before_id))

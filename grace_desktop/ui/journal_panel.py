@@ -222,14 +222,10 @@ class JournalPanel(QWidget):
         def read() -> tuple[list[TradeRecord], Any, list[OrderRecord]]:
             trades = store.trades.page(limit=PAGE_SIZE, before_id=trades_before, **f)
             totals = store.trades.totals(**f)
-            orders = store.orders.page(account=f["account"], market=f["market"], limit=PAGE_SIZE, before_id=orders_before)
+            orders = store.orders.page(limit=PAGE_SIZE, before_id=orders_before, **f)
             return trades, totals, orders
 
         trades, totals, orders = await asyncio.to_thread(read)
-        # storage's orders.page has no date filter: the date range narrows the shown page only.
-        if f["since"] is not None or f["until"] is not None:
-            lo, hi = f["since"] or float("-inf"), f["until"] or float("inf")
-            orders = [o for o in orders if lo <= o.order.created_at <= hi]
         self.trades.set_records(trades)
         self.orders.set_records(orders)
         net = totals.realized_pnl - totals.fees

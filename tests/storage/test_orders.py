@@ -88,3 +88,17 @@ def test_fills_for_an_order(store: Storage) -> None:
     assert store.fills.for_order("f-1") == fills[:2]
     assert store.fills.for_order("liq-7") == fills[2:]
     assert store.fills.for_order("none") == []
+
+
+def test_orders_page_filters_by_date(tmp_path):
+    from grace_desktop.domain.enums import OrderStatus
+    from grace_desktop.domain.models import Order, OrderRequest
+    from grace_desktop.storage import open_storage
+
+    with open_storage(tmp_path) as store:
+        for i, ts in enumerate((100.0, 200.0, 300.0)):
+            request = OrderRequest("acct", "SOL-PERP", "buy", 1.0, client_id=f"c{i}")
+            store.orders.record_intent(Order(request, OrderStatus.INTENT, created_at=ts, updated_at=ts), "paper")
+        ids = [r.order.client_id for r in store.orders.page(since=150.0, until=300.0)]
+        assert ids == ["c1"]
+        assert [r.order.client_id for r in store.orders.page(since=100.0)] == ["c2", "c1", "c0"]
