@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 SMOKE_TIMEOUT = 20.0
 
 
-async def create_main_window(
+def create_main_window(
     data_dir: str | Path | None = None,
     venue: str = "paper",
     *,
@@ -40,42 +40,55 @@ async def create_main_window(
     show: bool = True,
     **service_options: Any,
 ) -> MainWindow:
-    """Open storage, start the services on the running qasync loop and show the main window.
+    """Show the main window at once and start storage + services for it on the running qasync loop.
 
-    Must be awaited on a qasync loop. Closing the window (or `request_shutdown`) stops the
-    services and closes the database; `await window.wait_closed()` waits for that.
+    Returns the QMainWindow; `await` it (or `await window.ready()`) to wait until the services
+    run — a start-up error (e.g. an unavailable venue) is raised there. Closing the window stops
+    the services and closes the database; `await window.wait_closed()` waits for that.
     `service_options` go to `build_services` (e.g. feed=..., sweep_interval=...).
     """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        raise RuntimeError(
+            "create_main_window needs a running qasync loop: call it from a coroutine run with "
+            "asyncio.Runner(loop_factory=qasync.QEventLoop) or qasync.run(...)"
+        ) from None
     create_qapp()
     folder = resolve_data_dir(data_dir)
     if mango_url is None and venue == "mango_v3":
         stored = VenueConfig.load(QSettings(str(folder / SETTINGS_FILE), QSettings.Format.IniFormat))
         mango_url = stored.mango_url or None
-    store = open_storage(folder)
-    try:
-        services = await build_services(store, venue, mango_url=mango_url, **service_options)
-    except BaseException:
-        store.close()
-        raise
     window = MainWindow(folder, use_tray=use_tray)
-    window.add_cleanup(store.close)
-    window.add_cleanup(services.stop)
-    window.services = services  # type: ignore[attr-defined]
-    window.controller = TradingController(window, services)  # type: ignore[attr-defined]
+    window.begin_startup(_start_services(window, folder, venue, mango_url, service_options))
     if show:
         window.show()
     return window
 
 
+async def _start_services(
+    window: MainWindow, folder: Path, venue: str, mango_url: str | None, options: dict[str, Any]
+) -> None:
+    store = open_storage(folder)
+    window.add_cleanup(store.close)
+    services = await build_services(store, venue, mango_url=mango_url, **options)
+    window.add_cleanup(services.stop)  # runs before store.close: cleanups go last-added first
+    window.services = services  # type: ignore[attr-defined]
+    window.controller = TradingController(window, services)  # type: ignore[attr-defined]
+
+
 async def _run(app: QApplication, args: Any) -> int:
     started = time.perf_counter()
+    window = create_main_window(
+        getattr(args, "data_dir", None), getattr(args, "venue", "paper"),
+        mango_url=getattr(args, "mango_url", None),
+    )
     try:
-        window = await create_main_window(
-            getattr(args, "data_dir", None), getattr(args, "venue", "paper"),
-            mango_url=getattr(args, "mango_url", None),
-        )
+        await window.ready()
     except VenueUnavailableError as exc:
         print(f"grace-desktop: {exc}", file=sys.stderr)
+        window.close()
+        await window.wait_closed()
         return 2
     _close_on_signals(window)
     if getattr(args, "gui_smoke", False):

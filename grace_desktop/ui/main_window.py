@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,7 @@ class MainWindow(QMainWindow):
         self.qsettings = QSettings(str(self.data_dir / SETTINGS_FILE), QSettings.Format.IniFormat)
         self.tasks = TaskKeeper(on_error=self._on_task_error)
         self._cleanups: list[Cleanup] = []
+        self._startup: asyncio.Task[Any] | None = None
         self._closing = False
         self._closed = asyncio.Event()
         self.painted = False
@@ -204,6 +205,28 @@ class MainWindow(QMainWindow):
             self.activateWindow()
 
     # --- lifetime -----------------------------------------------------------------------
+    def begin_startup(self, startup: Coroutine[Any, Any, None]) -> None:
+        """Run the services' start-up as a task the window owns (closing the window cancels it)."""
+        self._startup = asyncio.get_running_loop().create_task(startup, name="start-up")
+        self._startup.add_done_callback(self._startup_done)
+
+    def _startup_done(self, task: asyncio.Task[Any]) -> None:
+        if task.cancelled():
+            return
+        exc = task.exception()  # retrieved here, so an un-awaited failure is reported once, readably
+        if exc is not None:
+            log.error("start-up failed: %s", exc)
+            self._on_task_error("start-up", exc)
+
+    async def ready(self) -> MainWindow:
+        """Wait until start-up has finished; re-raises its error."""
+        if self._startup is not None:
+            await asyncio.shield(self._startup)
+        return self
+
+    def __await__(self) -> Generator[Any, None, MainWindow]:
+        return self.ready().__await__()
+
     def add_cleanup(self, cleanup: Cleanup) -> None:
         """Run at shutdown, last added first (services before the storage they write to)."""
         self._cleanups.append(cleanup)
@@ -230,6 +253,9 @@ class MainWindow(QMainWindow):
 
     async def _shutdown(self) -> None:
         try:
+            if self._startup is not None and not self._startup.done():
+                self._startup.cancel()
+                await asyncio.gather(self._startup, return_exceptions=True)
             await self.tasks.close(grace=SHUTDOWN_GRACE)
             for cleanup in reversed(self._cleanups):
                 try:

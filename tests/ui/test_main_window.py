@@ -178,3 +178,30 @@ async def test_layout_restored_on_reopen(tmp_path):
     finally:
         again.close()
         await again.wait_closed()
+
+
+async def test_create_main_window_returns_the_window_at_once_and_can_be_awaited(tmp_path):
+    from grace_desktop.ui.qt import QMainWindow
+
+    win = create_main_window(tmp_path, use_tray=False, feed=None)
+    assert isinstance(win, QMainWindow) and win.isVisible()
+    assert await win is win  # awaiting waits for the services
+    assert win.services.trading.markets()
+    win.close()
+    await asyncio.wait_for(win.wait_closed(), 10)
+
+
+async def test_unavailable_venue_is_a_readable_error_and_closes_cleanly(tmp_path):
+    from grace_desktop.services.container import VenueUnavailableError
+
+    win = create_main_window(tmp_path, "mango_v3", use_tray=False, feed=None)
+    with pytest.raises(VenueUnavailableError, match="use --venue paper"):
+        await win
+    win.close()
+    await asyncio.wait_for(win.wait_closed(), 10)
+    assert win.is_closed
+
+
+def test_create_main_window_without_a_running_loop_says_what_it_needs(tmp_path):
+    with pytest.raises(RuntimeError, match="running qasync loop"):
+        create_main_window(tmp_path)
