@@ -16,7 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="grace-desktop",
         description="Desktop trading terminal with event-driven auto-trading (paper venue by default).",
     )
-    parser.add_argument("--data-dir", help="folder for the database and logs (default: the user data dir, "
+    parser.add_argument("--data-dir", help="folder for the database (default: the user data dir, "
                         "or $GRACE_DESKTOP_DATA_DIR)")
     parser.add_argument("--venue", choices=VENUES, default="paper", help="venue to trade on (default: paper)")
     parser.add_argument("--mango-url", help="base URL of a service speaking the mango-v3-service REST API")
