@@ -260,6 +260,11 @@ class PositionMonitor:
         if key in self._closing:
             return
         watch = self._watches.get(key)
+        if watch is not None and watch.position.side is not position.side:
+            # A flip closed the position those exits were set for: a long's "take profit at 110"
+            # would close the new short at once. Its conditions end here.
+            self._forget(key, closed=True)
+            watch = None
         conditions = self.store.conditions.armed(account=position.account, market=position.market)
         exits = [c for c in conditions if c.kind != "entry"]
         settings = self.trading.settings(position.account)

@@ -1,0 +1,46 @@
+"""Edge cases found in review: flips, partial guard reduces, condition journaling, bad input."""
+
+from __future__ import annotations
+
+from grace_desktop.domain.enums import Side
+from grace_desktop.services.trade_types import TradeConditions
+from tests.services.conftest import close_orders, configure, position, settle
+
+M = "SOL-PERP"
+
+
+async def test_a_flip_does_not_steer_the_new_position_with_the_old_ones_absolute_exits(services):
+    await configure(services, auto_trading_enabled=True, max_account_leverage=10.0)
+    opened = await services.trading.execute_trade("buy", 10.0, M, services.account, leverage=2.0,
+                                                  conditions=TradeConditions(take_profit=110.0, stop_loss=95.0))
+    assert opened.success, opened.message
+    flipped = await services.trading.execute_trade("sell", 20.0, M, services.account, leverage=2.0)
+    assert flipped.success, flipped.message
+    pos = await position(services, M)
+    assert pos.side is Side.SHORT and pos.size == 10.0
+    # For a short, "take profit at 110" would fire at once at 100: the long's exits must be gone.
+    await services.paper.push_tick(M, 100.1)
+    await settle(services)
+    assert await position(services, M) is not None
+    assert close_orders(services, M) == []
+    assert services.store.conditions.armed(account=services.account) == []
+    levels = services.monitor.watched(services.account, M).levels
+    assert "take_profit" not in levels and "stop_loss" not in levels
+
+
+async def test_a_flip_with_its_own_exits_keeps_only_those(services):
+    await configure(services, auto_trading_enabled=True, max_account_leverage=10.0)
+    await services.trading.execute_trade("buy", 10.0, M, services.account, leverage=2.0,
+                                         conditions=TradeConditions(take_profit=110.0, stop_loss=95.0))
+    flipped = await services.trading.execute_trade("sell", 20.0, M, services.account, leverage=2.0,
+                                                   conditions=TradeConditions(stop_loss=104.0))
+    assert flipped.success, flipped.message
+    armed = services.store.conditions.armed(account=services.account)
+    assert [(c.kind, c.params["price"]) for c in armed] == [("stop_loss", 104.0)]
+    await services.paper.push_tick(M, 100.1)
+    await settle(services)
+    assert await position(services, M) is not None
+    await services.paper.push_tick(M, 104.0)
+    await settle(services)
+    assert await position(services, M) is None
+    assert services.store.decisions.recent()[0].rule == "stop_loss"
