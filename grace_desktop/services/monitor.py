@@ -239,7 +239,8 @@ class PositionMonitor:
         seen = {p.market for p in positions}
         for position in positions:
             self._sync(position)
-        for key in [k for k in self._watches if k[0] == account and k[1] not in seen]:
+        # A close in flight settles its own conditions (fired, at its price) and re-reads after.
+        for key in [k for k in self._watches if k[0] == account and k[1] not in seen and k not in self._closing]:
             self._forget(key, closed=True)
 
     async def sync_account_market(self, account: str, market: str) -> None:
@@ -251,7 +252,8 @@ class PositionMonitor:
             return
         position = next((p for p in positions if p.market == market), None)
         if position is None:
-            self._forget((account, market), closed=True)
+            if (account, market) not in self._closing:  # else the close settles it, then re-reads
+                self._forget((account, market), closed=True)
         else:
             self._sync(position, force=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from grace_desktop.domain import margin
 from grace_desktop.domain.enums import Side
 from grace_desktop.services.trade_types import TradeConditions
 from tests.services.conftest import close_orders, configure, position, settle
@@ -44,3 +45,16 @@ async def test_a_flip_with_its_own_exits_keeps_only_those(services):
     await settle(services)
     assert await position(services, M) is None
     assert services.store.decisions.recent()[0].rule == "stop_loss"
+
+
+async def test_the_condition_that_closed_a_position_is_journaled_as_fired_at_its_price(services):
+    await configure(services, auto_trading_enabled=True)
+    opened = await services.trading.execute_trade("buy", 10.0, M, services.account, leverage=2.0,
+                                                  conditions=TradeConditions(take_profit=110.0))
+    assert opened.success, opened.message
+    [tp] = services.store.conditions.armed(account=services.account)
+    await services.paper.push_tick(M, 111.0)
+    await settle(services)
+    assert await position(services, M) is None
+    record = services.store.conditions.get(tp.id)
+    assert (record.status, record.fired_price, record.reason) == ("fired", 111.0, "take_profit")
