@@ -197,7 +197,8 @@ class PositionMonitor:
                     if rule is ExitRule.LIQUIDATION_GUARD and fraction < 1:
                         self._guard_reduced.add(pos_key)
                     self._decide(account, market, rule.value, price, action, result.message)
-                    self._set_conditions(watch, "fired", price, rule.value)
+                    if fraction >= 1:  # after a reduce the rest stays open under the same exits
+                        self._set_conditions(watch, "fired", price, rule.value)
                     self.alerts.raise_alert(
                         "critical" if rule is ExitRule.LIQUIDATION_GUARD else "info",
                         f"{_title(rule)}: {action}", f"{market} {action} at about {price:g}: {result.message}",

@@ -47,6 +47,27 @@ async def test_a_flip_with_its_own_exits_keeps_only_those(services):
     assert services.store.decisions.recent()[0].rule == "stop_loss"
 
 
+async def test_a_guard_reduce_keeps_the_rest_of_the_position_under_its_own_exits(services):
+    await configure(services, auto_trading_enabled=True, max_leverage=20.0, liquidation_guard_buffer_pct=2.0,
+                    liquidation_guard_reduce_fraction=0.5)
+    opened = await services.trading.execute_trade("buy", 10.0, M, services.account, leverage=20.0,
+                                                  conditions=TradeConditions(take_profit=101.0))
+    assert opened.success, opened.message
+    pos = await position(services, M)
+    liq = margin.position_liquidation_price(pos, 0.025)
+    await services.paper.push_tick(M, round(liq * 1.015, 2))  # inside the guard zone: halve it
+    await settle(services)
+    assert (await position(services, M)).size == 5.0
+    [tp] = services.store.conditions.armed(account=services.account)
+    assert tp.kind == "take_profit"  # the half still open keeps the take-profit the user set
+    assert "take_profit" in services.monitor.watched(services.account, M).levels
+    await services.paper.push_tick(M, 101.0)
+    await settle(services)
+    assert await position(services, M) is None
+    assert services.store.decisions.recent()[0].rule == "take_profit"
+    assert services.store.conditions.get(tp.id).status == "fired"
+
+
 async def test_the_condition_that_closed_a_position_is_journaled_as_fired_at_its_price(services):
     await configure(services, auto_trading_enabled=True)
     opened = await services.trading.execute_trade("buy", 10.0, M, services.account, leverage=2.0,
