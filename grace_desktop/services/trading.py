@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from grace_desktop.domain import validation as v
 from grace_desktop.domain.enums import OrderSide, OrderStatus, OrderType
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.models import MarketSpec, Order, OrderRequest, Portfolio
@@ -174,7 +175,7 @@ class TradingService:
         settings = self.settings(account)
         try:
             side = OrderSide.parse(action)
-            lev = float(leverage) if leverage is not None else settings.default_leverage
+            lev = v.finite("leverage", leverage) if leverage is not None else settings.default_leverage
             spec = self.spec(market)
             if spec is None:
                 raise DomainError("market", f"unknown market {market!r}")
@@ -289,6 +290,10 @@ class TradingService:
 
     async def close_position(self, account: str, market: str, fraction: float = 1.0, reason: str = "manual") -> TradeResult:
         """Reduce-only market order against the open position, at the position's own leverage."""
+        try:
+            fraction = v.finite("fraction", fraction)
+        except DomainError as exc:
+            return TradeResult.refused(str(exc))
         if not 0 < fraction <= 1:
             return TradeResult.refused(f"fraction: must be in (0, 1], got {fraction:g}")
         spec = self.spec(market)
