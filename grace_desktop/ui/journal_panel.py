@@ -17,7 +17,6 @@ from grace_desktop.ui.qt import (
     MUTED,
     RED,
     QCheckBox,
-    QComboBox,
     QDateEdit,
     QFileDialog,
     QHBoxLayout,
@@ -33,6 +32,7 @@ from grace_desktop.ui.qt import (
 )
 from grace_desktop.ui.record_model import Column, RecordTableModel
 from grace_desktop.ui.tasks import TaskKeeper
+from grace_desktop.ui.widgets import combo
 
 PAGE_SIZE = 100
 ALL = "all"
@@ -105,10 +105,8 @@ class JournalPanel(QWidget):
         self._build()
 
     def _build(self) -> None:
-        self.account_filter = QComboBox(self)
-        self.account_filter.setObjectName("journalAccountFilter")
-        self.market_filter = QComboBox(self)
-        self.market_filter.setObjectName("journalMarketFilter")
+        self.account_filter = combo(self, "journalAccountFilter")
+        self.market_filter = combo(self, "journalMarketFilter")
         self.since_check = QCheckBox("From", self)
         self.since_edit = QDateEdit(QtCore.QDate.currentDate().addDays(-30), self)
         self.until_check = QCheckBox("to", self)
@@ -157,6 +155,7 @@ class JournalPanel(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(bottom)
+        self.tabs.currentChanged.connect(self._set_paging_buttons)
         self._set_paging_buttons()
 
     # --- binding and filters ------------------------------------------------------------
@@ -237,9 +236,13 @@ class JournalPanel(QWidget):
         )
         self._set_paging_buttons()
 
-    def _set_paging_buttons(self) -> None:
-        self.newer_button.setEnabled(len(self._trade_pages) > 1 or len(self._order_pages) > 1)
-        self.older_button.setEnabled(self.trades.rowCount() >= PAGE_SIZE or self.orders.rowCount() >= PAGE_SIZE)
+    def _set_paging_buttons(self, *_: object) -> None:
+        # The buttons page the tab on show; judged by the other tab they were enabled and did nothing.
+        trades = self.tabs.currentIndex() == 0
+        pages = self._trade_pages if trades else self._order_pages
+        model = self.trades if trades else self.orders
+        self.newer_button.setEnabled(len(pages) > 1)
+        self.older_button.setEnabled(model.rowCount() >= PAGE_SIZE)
 
     # --- export -------------------------------------------------------------------------
     @classmethod

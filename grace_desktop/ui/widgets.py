@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grace_desktop.ui.qt import QHBoxLayout, QLabel, QLineEdit, QWidget
+from grace_desktop.ui.qt import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
 
 
 def set_role(label: QLabel, text: str, role: str) -> None:
@@ -36,4 +36,17 @@ def hrow(*widgets: QWidget, stretch_first: bool = False) -> QWidget:
     layout.setSpacing(4)
     for i, widget in enumerate(widgets):
         layout.addWidget(widget, 1 if (stretch_first and i == 0) or not stretch_first else 0)
+    return box
+
+
+def combo(parent: QWidget, name: str) -> QComboBox:
+    """A combo box that re-fits its items whenever they change.
+
+    The default policy measures the items once, at first show; our combos are filled after
+    the window is up (services start asynchronously), so they stayed sized for an empty list
+    and clipped "BTC-PERP" to "BTC-PERI".
+    """
+    box = QComboBox(parent)
+    box.setObjectName(name)
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
     return box
