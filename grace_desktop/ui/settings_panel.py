@@ -17,7 +17,6 @@ from grace_desktop.ui import venue_config as vc
 from grace_desktop.ui.qt import (
     MUTED,
     QCheckBox,
-    QComboBox,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -33,7 +32,7 @@ from grace_desktop.ui.qt import (
     Signal,
 )
 from grace_desktop.ui.tasks import TaskKeeper
-from grace_desktop.ui.widgets import mark_invalid, set_role
+from grace_desktop.ui.widgets import combo, mark_invalid, set_role
 
 # Sections and labels for the known fields; a field added to AccountSettings later still
 # appears (under "Other") with a label made from its name.
@@ -49,7 +48,7 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("max_account_leverage", "Max account leverage (x)"),
         ("clamp_leverage", "Clamp to the limit (else refuse)"),
     )),
-    ("Volatility caps (daily volatility as a fraction → max leverage)", (
+    ("Volatility caps", (
         ("vol_threshold_1", "Threshold 1"), ("vol_cap_1", "Cap 1 (x)"),
         ("vol_threshold_2", "Threshold 2"), ("vol_cap_2", "Cap 2 (x)"),
         ("vol_threshold_3", "Threshold 3"), ("vol_cap_3", "Cap 3 (x)"),
@@ -59,8 +58,14 @@ SECTIONS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("liquidation_guard_buffer_pct", "Act within % of liquidation"),
         ("liquidation_guard_reduce_fraction", "Reduce by (fraction)"),
     )),
-    ("Routing", (("allow_paper_fallback", "Fall back to paper if the venue is down"),)),
+    ("Routing", (("allow_paper_fallback", "Paper fallback if a venue is down"),)),
 )
+
+# A group box title sets its minimum width; long explanations go under the title, wrapped.
+NOTES = {
+    "Volatility caps": "When daily volatility (a fraction: 0.05 = 5 %) passes a threshold, "
+                       "leverage is capped at that cap.",
+}
 
 Loader = Callable[[str], AccountSettings]
 Saver = Callable[[str, AccountSettings], Awaitable[None]]
@@ -81,8 +86,7 @@ class SettingsPanel(QWidget):
         self.venue_editors: dict[str, QLineEdit] = {}
         self._key_state_version = 0
 
-        self.account_combo = QComboBox(self)
-        self.account_combo.setObjectName("settingsAccountCombo")
+        self.account_combo = combo(self, "settingsAccountCombo")
         self.account_combo.currentTextChanged.connect(self.reload)
         self.status = QLabel("", self)
         self.status.setObjectName("settingsStatus")
@@ -121,7 +125,8 @@ class SettingsPanel(QWidget):
                 column.addWidget(boxes[i])
             column.addStretch(1)
             grid.addLayout(column, 0, col)
-            grid.setColumnStretch(col, 1)
+            # Venue URLs and paths are long; the columns of short numbers need little room.
+            grid.setColumnStretch(col, 2 if col == len(columns) - 1 else 1)
 
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
@@ -135,14 +140,16 @@ class SettingsPanel(QWidget):
     def _section(self, title: str, entries: tuple[tuple[str, str], ...]) -> QGroupBox:
         box = QGroupBox(title, self)
         form = QFormLayout(box)
+        if title in NOTES:
+            form.addRow(_note(NOTES[title], box))
         types = {f.name: f.type for f in fields(AccountSettings)}
         for name, label in entries:
             if types[name] in ("bool", bool):
                 editor: QCheckBox | QLineEdit = QCheckBox(label, box)
-                form.addRow("", editor)
+                form.addRow(editor)  # spans both columns: no empty label column widening the box
             else:
                 editor = QLineEdit(box)
-                editor.setMaximumWidth(120)
+                editor.setMaximumWidth(100)
                 editor.textEdited.connect(lambda _t, e=editor: mark_invalid(e, False))
                 form.addRow(label, editor)
             editor.setObjectName(f"setting_{name}")
@@ -152,6 +159,9 @@ class SettingsPanel(QWidget):
     def _venue_section(self) -> QGroupBox:
         box = QGroupBox("Venues", self)
         form = QFormLayout(box)
+        # Long labels beside long URLs made this box wider than a 1366-px window; when narrow,
+        # a field goes under its label instead.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         labels = {
             "mango_url": ("Mango V3 service URL", "http://localhost:3000"),
             "mango_key_file": ("Mango key file", "path to a Solana keypair JSON"),
@@ -178,10 +188,7 @@ class SettingsPanel(QWidget):
                 form.addRow(label, row)
             else:
                 form.addRow(label, edit)
-        note = QLabel("Key files are read by the venue adapters on this machine; their contents are never shown or stored.", box)
-        note.setWordWrap(True)
-        note.setStyleSheet(f"color: {MUTED};")
-        form.addRow(note)
+        form.addRow(_note("Key files are read by the venue adapters on this machine; their contents are never shown or stored.", box))
         # The secret field is write-only: it starts empty every time and is cleared once stored.
         self.router_key_edit = QLineEdit(box)
         self.router_key_edit.setObjectName("routerApiKeyEdit")
@@ -189,17 +196,21 @@ class SettingsPanel(QWidget):
         self.router_key_edit.setPlaceholderText("paste to store in the system keyring")
         self.router_key_state = QLabel("", box)
         self.router_key_state.setObjectName("routerKeyState")
+        self.router_key_state.setWordWrap(True)
         store_key = QPushButton("Store key", box)
         store_key.clicked.connect(self.store_router_key)
         forget_key = QPushButton("Forget", box)
         forget_key.clicked.connect(lambda: self.tasks.spawn(self._forget_key(), "forget router key"))
-        row = QWidget(box)
-        h = QHBoxLayout(row)
+        # Buttons under the field, not beside it: side by side they squeezed the field to "p…"
+        # and pushed "Forget" out of a 1366-px-wide window.
+        buttons = QWidget(box)
+        h = QHBoxLayout(buttons)
         h.setContentsMargins(0, 0, 0, 0)
-        h.addWidget(self.router_key_edit, 1)
         h.addWidget(store_key)
         h.addWidget(forget_key)
-        form.addRow("Router API key", row)
+        h.addStretch(1)
+        form.addRow("Router API key", self.router_key_edit)
+        form.addRow("", buttons)
         form.addRow("", self.router_key_state)
         self.venue_status = QLabel("", box)
         self.venue_status.setObjectName("venueStatus")
@@ -233,6 +244,10 @@ class SettingsPanel(QWidget):
         self._set_status("", "note")
 
     def show_settings(self, settings: AccountSettings) -> None:
+        if self.status.property("role") == "error":
+            # The fields now show stored values (e.g. auto-trading toggled from the menu), so
+            # an old "Not saved — …" would describe a value that is no longer on screen.
+            self._set_status("", "note")
         for name, editor in self.editors.items():
             value = getattr(settings, name)
             if isinstance(editor, QCheckBox):
@@ -346,3 +361,10 @@ class SettingsPanel(QWidget):
 
     def _set_status(self, text: str, role: str) -> None:
         set_role(self.status, text, role)
+
+
+def _note(text: str, parent: QWidget) -> QLabel:
+    label = QLabel(text, parent)
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {MUTED};")
+    return label
