@@ -110,6 +110,8 @@ def create_qapp(argv: list[str] | None = None) -> QApplication:
     palette.setColor(QtGui.QPalette.ColorRole.Highlight, QColor("#1f3a5f"))
     palette.setColor(QtGui.QPalette.ColorRole.HighlightedText, QColor(TEXT))
     app.setPalette(palette)
+    # Lets the stylesheet name images as url(icons:name.svg) wherever the app is installed.
+    QtCore.QDir.setSearchPaths("icons", [str(RESOURCES / "icons")])
     app.setStyleSheet(stylesheet())
     app.setWindowIcon(icon("app"))
     return app
