@@ -96,10 +96,7 @@ class MainWindow(QMainWindow):
                             | QMainWindow.DockOption.AllowNestedDocks)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self._fit_to_screen(1500, 920)
-        # The whole ticket (down to its submit button) first; alerts take what is left.
-        ticket_height = self.ticket.sizeHint().height() + 40
-        self.resizeDocks([self.docks["ticket"], self.docks["alerts"]],
-                         [ticket_height, max(120, self.height() - ticket_height - 80)], Qt.Orientation.Vertical)
+        self._fit_ticket()
         self.resizeDocks([self.docks["ticket"]], [390], Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["positions"]], [300], Qt.Orientation.Vertical)
         self._default_state = self.saveState(LAYOUT_VERSION)
@@ -108,6 +105,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_shortcuts()
         self.restore_layout()
+        self.ticket.exits.toggled.connect(self._on_exits_toggled)
 
     # --- construction -------------------------------------------------------------------
     def _fit_to_screen(self, width: int, height: int) -> None:
@@ -118,6 +116,20 @@ class MainWindow(QMainWindow):
             width, height = min(width, free.width()), min(height, free.height())
             self.move(free.topLeft())
         self.resize(width, height)
+
+    def _fit_ticket(self) -> None:
+        """Give the ticket its whole height (down to the submit button); alerts take what is left."""
+        ticket_height = self.ticket.sizeHint().height() + 40
+        self.resizeDocks([self.docks["ticket"], self.docks["alerts"]],
+                         [ticket_height, max(120, self.height() - ticket_height - 80)], Qt.Orientation.Vertical)
+
+    def _on_exits_toggled(self, _open: bool) -> None:
+        # Opening the exits group used to push the submit button below the fold of the
+        # ticket's scroll area; grow the dock (as far as the alerts allow), then scroll to it.
+        self._fit_ticket()
+        scroll = self.docks["ticket"].widget()
+        if isinstance(scroll, QScrollArea):
+            QtCore.QTimer.singleShot(0, lambda: scroll.ensureWidgetVisible(self.ticket.submit_button, 0, 30))
 
     def _dock(self, key: str, title: str, widget: QWidget, area: Qt.DockWidgetArea, icon_name: str) -> None:
         dock = QDockWidget(title, self)

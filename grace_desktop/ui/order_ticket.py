@@ -10,12 +10,11 @@ from __future__ import annotations
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui import ticket_preview as tp
-from grace_desktop.ui.widgets import hrow, set_role
+from grace_desktop.ui.widgets import combo, hrow, mark_invalid, set_role
 from grace_desktop.ui.qt import (
     AMBER,
     MUTED,
     QButtonGroup,
-    QComboBox,
     QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
@@ -51,10 +50,8 @@ class OrderTicket(QWidget):
 
     # --- construction -------------------------------------------------------------------
     def _build(self) -> None:
-        self.account_combo = QComboBox(self)
-        self.account_combo.setObjectName("accountCombo")
-        self.market_combo = QComboBox(self)
-        self.market_combo.setObjectName("marketCombo")
+        self.account_combo = combo(self, "accountCombo")
+        self.market_combo = combo(self, "marketCombo")
         self.buy_button = QPushButton("Buy / Long", self)
         self.buy_button.setObjectName("buyButton")
         self.sell_button = QPushButton("Sell / Short", self)
@@ -152,8 +149,10 @@ class OrderTicket(QWidget):
         self.sl_edit = self._cond_edit("stopLossEdit", "price")
         self.sl_pct_edit = self._cond_edit("stopLossPctEdit", "%")
         self.trailing_edit = self._cond_edit("trailingEdit", "% from the best price")
-        self.entry_below_edit = self._cond_edit("entryBelowEdit", "open when price ≤")
-        self.entry_above_edit = self._cond_edit("entryAboveEdit", "open when price ≥")
+        self.entry_below_edit = self._cond_edit("entryBelowEdit", "when ≤ price")
+        self.entry_above_edit = self._cond_edit("entryAboveEdit", "when ≥ price")
+        self.entry_below_edit.setToolTip("Rest the order until the price falls to this level")
+        self.entry_above_edit.setToolTip("Rest the order until the price rises to this level")
         exits.addRow("Take profit", hrow(self.tp_edit, self.tp_pct_edit))
         exits.addRow("Stop loss", hrow(self.sl_edit, self.sl_pct_edit))
         exits.addRow("Trailing stop", self.trailing_edit)
@@ -361,15 +360,28 @@ class OrderTicket(QWidget):
         self.account_lev_label.setText(fmt.leverage(d.account_leverage_after) if d else "—")
         self.fee_label.setText(fmt.money(d.fee) if d else "—")
         self.submit_button.setText(
-            f"{'Buy' if inp.action == 'buy' else 'Sell'} {inp.size_text.strip() or ''} {inp.market}".replace("  ", " ")
+            " ".join(x for x in ("Buy" if inp.action == "buy" else "Sell", tp.shown_size(inp.size_text), inp.market) if x)
         )
         self.submit_button.setProperty("side", inp.action)
         self.submit_button.style().unpolish(self.submit_button)
         self.submit_button.style().polish(self.submit_button)
+        named = {r.split(":", 1)[0] for r in p.reasons}
+        for name, edit in self._field_edits().items():
+            mark_invalid(edit, name in named and bool(edit.text().strip()))  # empty is "not yet", not wrong
         notes = "; ".join(d.notes) if d and d.notes else ""
         set_role(self.reason_label, "\n".join(p.reasons) if p.reasons else notes, "error" if p.reasons else "note")
         self.submit_button.setToolTip(self.reason_label.text() or "Send the order (Ctrl+Return)")
         self._update_submit()
+
+    def _field_edits(self) -> dict[str, QLineEdit]:
+        """The edit each refusal's field name (the text before its colon) points at."""
+        return {
+            "size": self.size_edit, "price": self.price_edit,
+            "take_profit": self.tp_edit, "take_profit_percent": self.tp_pct_edit,
+            "stop_loss": self.sl_edit, "stop_loss_percent": self.sl_pct_edit,
+            "trailing_percent": self.trailing_edit,
+            "entry_below": self.entry_below_edit, "entry_above": self.entry_above_edit,
+        }
 
     def _update_submit(self) -> None:
         self.submit_button.setEnabled(self.preview.can_submit and not self._busy)
@@ -405,3 +417,4 @@ class OrderTicket(QWidget):
             self._update_submit()
             set_role(self.result_label, "sending…", "note")
             self.submit_requested.emit(self.preview.order)
+

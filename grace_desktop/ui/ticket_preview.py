@@ -115,6 +115,14 @@ def optional_number(field_name: str, text: str) -> float | None:
     return v.positive(field_name, text)
 
 
+def shown_size(text: str) -> str:
+    """The size for the submit button's caption: only what parses (never "Buy abc BTC-PERP")."""
+    try:
+        return text.strip() if optional_number("size", text) is not None else ""
+    except DomainError:
+        return ""
+
+
 def compute(backend: TicketBackend, inp: TicketInput) -> TicketPreview:
     """Everything the ticket displays for `inp`; `reasons` lists why it may not be sent yet."""
     out = TicketPreview()
@@ -214,9 +222,9 @@ def _conditions(inp: TicketInput, side: Side, price: float | None, reasons: list
     if entry is not None:
         above, below = ("above", "below") if side is Side.LONG else ("below", "above")
         if tp is not None and (tp - entry) * side.sign <= 0:
-            reasons.append(f"take_profit: a {side.value}'s take-profit must be {above} the entry {entry:g}")
+            reasons.append(f"take_profit: a {side.value}'s take-profit must be {above} the entry {entry:.10g}")
         if sl is not None and (sl - entry) * side.sign >= 0:
-            reasons.append(f"stop_loss: a {side.value}'s stop-loss must be {below} the entry {entry:g}")
+            reasons.append(f"stop_loss: a {side.value}'s stop-loss must be {below} the entry {entry:.10g}")
     return values
 
 
