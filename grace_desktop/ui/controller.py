@@ -203,8 +203,12 @@ class TradingController:
         return self.window.tasks.spawn(self._close(account, market, fraction), f"close {market}")
 
     async def _close(self, account: str, market: str, fraction: float) -> None:
+        what = "Close" if fraction >= 1 else f"Reduce {fraction:.0%} of"
+        self.window.positions.show_result(f"{what} {market}: sending…", "note")
         result = await self.trading.close_position(account, market, fraction, reason="manual")
         self.results.append(result)
+        detail = result.message or "; ".join(result.reasons) or ("done" if result.success else "failed")
+        self.window.positions.show_result(f"{what} {market}: {detail}", "ok" if result.success else "error")
         if not result.success:
             self.window.alerts.add_alert(
                 AlertRecord(time.time(), "error", f"Close {market} failed", result.message, account, market)

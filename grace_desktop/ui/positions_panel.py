@@ -13,6 +13,7 @@ from grace_desktop.ui.positions_model import (
     SORT_ROLE,
     PositionsModel,
 )
+from grace_desktop.ui.widgets import set_role
 from grace_desktop.ui.qt import (
     BLUE,
     GREEN,
@@ -164,9 +165,13 @@ class PositionsPanel(QWidget):
         self.reduce_button.clicked.connect(lambda: self.close_selected(0.5))
         self.summary = QLabel("", self)
         self.summary.setObjectName("positionsSummary")
+        # The outcome of the last Close / −50%: a row shrinking or vanishing alone was easy to miss.
+        self.result_label = QLabel("", self)
+        self.result_label.setObjectName("positionsResultLabel")
 
         bar = QHBoxLayout()
-        bar.addWidget(self.summary, 1)
+        bar.addWidget(self.summary)
+        bar.addWidget(self.result_label, 1, Qt.AlignmentFlag.AlignRight)
         bar.addWidget(self.reduce_button)
         bar.addWidget(self.close_button)
         layout = QVBoxLayout(self)
@@ -198,6 +203,11 @@ class PositionsPanel(QWidget):
             return False
         self.close_requested.emit(key[0], key[1], fraction)
         return True
+
+    def show_result(self, message: str, role: str = "ok") -> None:
+        """`role` is the stylesheet's label role: ok / error / note."""
+        set_role(self.result_label, message, role)
+        self.result_label.setToolTip(message)
 
     def request_row_action(self, source_row: int, fraction: float) -> None:
         account, market = self.model.key_at(source_row)

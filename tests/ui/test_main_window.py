@@ -99,6 +99,10 @@ async def test_close_button_closes_position(window):
     await window.controller.close_position("paper", "SOL-PERP", 0.5)
     await wait_until(lambda: model.row_at(model.row_of("paper", "SOL-PERP")).position.size == pytest.approx(1.0),
                      what="half closed")
+    # The panel says what the button did (a row shrinking alone was easy to miss).
+    result = window.positions.result_label
+    assert result.text().startswith("Reduce 50% of SOL-PERP: ") and "filled" in result.text()
+    assert result.property("role") == "ok"
     window.positions.table.selectRow(0)
     window.shortcuts["close_selected"].activated.emit()
     await wait_until(lambda: model.row_of("paper", "SOL-PERP") is None, what="closed via shortcut")
