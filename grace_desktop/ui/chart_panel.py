@@ -11,6 +11,7 @@ import numpy as np
 
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui.price_history import PriceHistory
+from grace_desktop.ui.widgets import combo
 from grace_desktop.ui.qt import (
     AMBER,
     BLUE,
@@ -19,7 +20,6 @@ from grace_desktop.ui.qt import (
     PANEL,
     RED,
     TEXT,
-    QComboBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -61,6 +61,10 @@ def _axes(plot: pg.PlotWidget, grid: bool) -> None:
         axis.setPen(pg.mkPen(GRID if grid else MUTED))
         axis.setTextPen(pg.mkPen(MUTED))
         axis.setGrid(255 if grid else False)
+
+
+# The narrowest time span the price chart shows, in seconds.
+MIN_X_RANGE_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +138,7 @@ class ChartPanel(QWidget):
     # --- construction -------------------------------------------------------------------
     def _build_price_tab(self) -> None:
         page = QWidget(self)
-        self.market_combo = QComboBox(page)
-        self.market_combo.setObjectName("chartMarketCombo")
+        self.market_combo = combo(page, "chartMarketCombo")
         self.market_combo.currentTextChanged.connect(self.select_market)
         self.last_label = QLabel("—", page)
         self.last_label.setObjectName("chartLastLabel")
@@ -159,6 +162,9 @@ class ChartPanel(QWidget):
         self.plot.hideAxis("left")
         # A fixed width: tick labels changing length must not re-lay out (and repaint) the plot.
         self.plot.getAxis("right").setWidth(72)
+        # Right after start the history spans seconds and the date axis labelled it with
+        # fractions ("06.250"); a 30 s floor keeps clock labels (HH:MM:SS).
+        self.plot.setLimits(minXRange=MIN_X_RANGE_S)
         self.curve = self.plot.plot([], [], pen=pg.mkPen(TEXT, width=1))
         # The view always shows the whole ring buffer (≤ 3000 points), so neither clipping nor
         # downsampling helps; both re-process the data on every range change (a second paint).
