@@ -236,6 +236,9 @@ class PositionMonitor:
         except VenueError as exc:
             self.trading.selector.record_failure(venue_name, str(exc))
             return
+        # The venue answers again: without this, a few failed sweeps would refuse every new trade
+        # until a close happened to succeed.
+        self.trading.selector.record_success(venue_name)
         self.store.equity.record(account, self._clock(), margin.equity(portfolio), margin.free_collateral(portfolio))
         seen = {p.market for p in positions}
         for position in positions:

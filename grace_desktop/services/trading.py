@@ -208,6 +208,7 @@ class TradingService:
         except VenueError as exc:
             self.selector.record_failure(selection.name, str(exc))
             return TradeResult.refused(f"{selection.name}: {exc}", venue=selection.name)
+        self.selector.record_success(selection.name)
         self._portfolios[account] = portfolio
         mark = price if price is not None else (target.last_price(market) or self.mark(market))
         if mark is None:

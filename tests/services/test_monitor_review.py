@@ -5,6 +5,7 @@ from __future__ import annotations
 from grace_desktop.domain import margin
 from grace_desktop.domain.enums import Side
 from grace_desktop.services.trade_types import TradeConditions
+from grace_desktop.venues.base import VenueError
 from tests.services.conftest import close_orders, configure, position, settle
 
 M = "SOL-PERP"
@@ -79,3 +80,21 @@ async def test_the_condition_that_closed_a_position_is_journaled_as_fired_at_its
     assert await position(services, M) is None
     record = services.store.conditions.get(tp.id)
     assert (record.status, record.fired_price, record.reason) == ("fired", 111.0, "take_profit")
+
+
+async def test_a_venue_that_failed_a_few_sweeps_is_healthy_again_once_its_reads_succeed(services):
+    venue = services.paper
+    real_positions = venue.positions
+
+    async def down(account):
+        raise VenueError("connection reset (injected)", retryable=True)
+
+    venue.positions = down
+    for _ in range(3):  # a ten-second network blip on the 3 s sweep
+        await services.monitor.sweep()
+    assert not services.trading.selector.healthy("paper")
+    venue.positions = real_positions
+    await services.monitor.sweep()
+    assert services.trading.selector.healthy("paper")
+    result = await services.trading.execute_trade("buy", 1.0, M, services.account, leverage=2.0)
+    assert result.success, result.message
