@@ -322,7 +322,22 @@ class PaperVenue:
                     upsert_orders=list(change.orders.values()),
                 )
 
-            await self._run(save, "save the account")
+            saving = asyncio.ensure_future(self._run(save, "save the account"))
+            try:
+                await asyncio.shield(saving)
+            except asyncio.CancelledError:
+                # The worker thread writes whatever happens (a caller's timeout cannot call it back):
+                # wait for it and make a saved change live, so memory never lags the file; then
+                # let the cancellation through.
+                while not saving.done():
+                    try:
+                        await asyncio.shield(saving)
+                    except asyncio.CancelledError:
+                        pass
+                if saving.exception() is None:
+                    self._engine.apply(change)
+                    self._emit(change.events)
+                raise
         self._engine.apply(change)
         self._emit(change.events)
 
