@@ -190,6 +190,7 @@ class ChartPanel(QWidget):
         _axes(self.equity_plot, grid=True)
         self.equity_plot.setMenuEnabled(False)
         self.equity_plot.getPlotItem().hideButtons()
+        self.equity_plot.setLimits(minXRange=MIN_X_RANGE_S)
         fill = pg.mkBrush(63, 185, 80, 40)
         self.equity_curve = self.equity_plot.plot([], [], pen=pg.mkPen(GREEN, width=1.5), fillLevel=0, brush=fill)
         self.equity_label = QLabel("No equity history yet", page)
