@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from grace_desktop.domain import margin
@@ -106,10 +107,11 @@ class RiskPolicy:
                     RiskReason("margin", f"required margin {needed:,.2f} exceeds free collateral {free:,.2f}")
                 )
             if lev_after > self.limits.max_account_leverage + 1e-9:
+                shown = f"{lev_after:.2f}x" if math.isfinite(lev_after) else "unbounded (the fee and losses exceed equity)"
                 reasons.append(
                     RiskReason(
                         "account_leverage",
-                        f"account leverage after the trade {lev_after:.2f}x exceeds the maximum "
+                        f"account leverage after the trade {shown} exceeds the maximum "
                         f"{self.limits.max_account_leverage:g}x",
                     )
                 )

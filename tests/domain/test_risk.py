@@ -178,3 +178,15 @@ def test_reduce_only_keeps_its_leverage_when_limits_tightened(btc_perp: MarketSp
     # The same leverage on an opening order is refused under that cap.
     opening = RiskPolicy().evaluate(_request(leverage=10), btc_perp, portfolio, price=30_000, daily_vol=0.5)
     assert "volatility" in _codes(opening)
+
+
+def test_unbounded_account_leverage_is_said_in_words_not_inf():
+    from grace_desktop.domain.models import MarketSpec, OrderRequest, Portfolio
+    from grace_desktop.domain.risk import RiskPolicy
+
+    spec = MarketSpec("BTC-PERP", "perp", "BTC", "USDC", tick_size=0.1, lot_size=0.0001, init_margin=0.05,
+                      maint_margin=0.025, max_leverage=20, taker_fee=0.0004)
+    request = OrderRequest("a", "BTC-PERP", "buy", 1e9, leverage=2.0)
+    decision = RiskPolicy().evaluate(request, spec, Portfolio("a", 10_000.0), 60_000.0)
+    text = decision.explain()
+    assert "infx" not in text and "unbounded" in text
