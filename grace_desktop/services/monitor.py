@@ -26,6 +26,7 @@ from grace_desktop.services.trading import TradingService
 from grace_desktop.services.watch import RATCHET, Watch, arm_trailing, fingerprint, pick_rule, plan_exits
 from grace_desktop.storage import Storage
 from grace_desktop.storage.records import ConditionRecord
+from grace_desktop.storage.trailing import TrailingMark
 from grace_desktop.venues.base import Tick, VenueError
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ log = logging.getLogger(__name__)
 RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 # Raise the failed-close alert on the first failure and then every so many.
 ALERT_EVERY = 5
+TRAILING_FLUSH_S = 1.0
+# One equity point a minute is plenty for the curve (a point per sweep would be 28,800 a day).
+EQUITY_EVERY_S = 60.0
 
 PositionKey = tuple[str, str]
 
@@ -54,6 +58,9 @@ class PositionMonitor:
         self._watches: dict[PositionKey, Watch] = {}
         self._closing: set[PositionKey] = set()
         self._guard_reduced: set[PositionKey] = set()
+        self._trailing_dirty: dict[PositionKey, Watch] = {}
+        self._loops: list[asyncio.Task[Any]] = []
+        self._equity_at: dict[str, float] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._accounts: set[str] = set()
         self._running = False
@@ -77,7 +84,7 @@ class PositionMonitor:
         self._unsubscribe = self.bus.subscribe(self._on_event)
         await self.entries.load()
         await self.sweep()
-        self.spawn(self._sweep_forever())
+        self._loops = [self.spawn(self._sweep_forever()), self.spawn(self._flush_forever())]
 
     async def stop(self) -> None:
         self._running = False
@@ -93,6 +100,7 @@ class PositionMonitor:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
+        await self.flush_trailing()
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Start a task and hold a strong reference until it ends (the loop only keeps weak ones)."""
@@ -103,7 +111,8 @@ class PositionMonitor:
 
     @property
     def pending_tasks(self) -> int:
-        return len(self._tasks)
+        """Work in flight (closes, entries, re-reads); the sweep and flush loops are not counted."""
+        return len(self._tasks) - sum(1 for t in self._loops if not t.done())
 
     async def _consume(self, venue: Any) -> None:
         async for tick in venue.subscribe_prices(None):
@@ -149,6 +158,7 @@ class PositionMonitor:
                 continue
             if RATCHET in rules and watch.trailing is not None:
                 watch.trailing.update(tick.price)
+                self._trailing_dirty[pos_key] = watch
                 arm_trailing(watch)
                 self._arm_level(pos_key, RATCHET, watch)
                 self._arm_level(pos_key, ExitRule.TRAILING_STOP.value, watch)
@@ -239,7 +249,10 @@ class PositionMonitor:
         # The venue answers again: without this, a few failed sweeps would refuse every new trade
         # until a close happened to succeed.
         self.trading.selector.record_success(venue_name)
-        self.store.equity.record(account, self._clock(), margin.equity(portfolio), margin.free_collateral(portfolio))
+        now = self._clock()
+        if now - self._equity_at.get(account, -EQUITY_EVERY_S) >= EQUITY_EVERY_S:
+            self._equity_at[account] = now
+            self.store.equity.record(account, now, margin.equity(portfolio), margin.free_collateral(portfolio))
         seen = {p.market for p in positions}
         for position in positions:
             self._sync(position)
@@ -293,6 +306,8 @@ class PositionMonitor:
                 new.trailing.extreme = watch.trailing.extreme  # keep the high-water mark across adds
                 arm_trailing(new)
             self._disarm(key, watch)
+        elif new.trailing is not None:
+            self._resume_trailing(position, new)
         self._watches[key] = new
         for level in new.levels:
             if level not in new.alerted:
@@ -312,8 +327,42 @@ class PositionMonitor:
         if watch is None:
             return
         self._disarm(key, watch)
+        self._trailing_dirty.pop(key, None)
+        if watch.trailing is not None:
+            self.store.trailing.delete(*key)
         if closed:
             self._set_conditions(watch, "cancelled", None, "position closed")
+
+    def _resume_trailing(self, position: Position, watch: Watch) -> None:
+        """After a restart a trailing stop continues from the best price it had seen, never looser."""
+        assert watch.trailing is not None
+        saved = self.store.trailing.get(position.account, position.market)
+        if saved is None or saved.side is not position.side or saved.opened_at != position.opened_at:
+            return
+        watch.trailing.update(saved.extreme)
+        arm_trailing(watch)
+
+    async def flush_trailing(self) -> None:
+        """Persist the trailing stops' new best prices (batched: at most one write a second)."""
+        if not self._trailing_dirty:
+            return
+        dirty, self._trailing_dirty = self._trailing_dirty, {}
+        now = self._clock()
+        marks = [
+            TrailingMark(a, m, w.position.side, w.position.opened_at, w.trailing.extreme, now)
+            for (a, m), w in dirty.items() if w.trailing is not None and (a, m) in self._watches
+        ]
+        try:
+            await asyncio.to_thread(self.store.trailing.save_many, marks)
+        except Exception:
+            log.exception("could not save trailing stop levels; will retry")
+            for key, watch in dirty.items():
+                self._trailing_dirty.setdefault(key, watch)
+
+    async def _flush_forever(self) -> None:
+        while self._running:
+            await asyncio.sleep(TRAILING_FLUSH_S)
+            await self.flush_trailing()
 
     async def attach_exits(self, account: str, market: str, conditions: TradeConditions) -> None:
         """Store the trade's exits as conditions of the position, then re-plan it."""

@@ -20,6 +20,7 @@ from grace_desktop.storage.errors import SchemaTooNewError, StorageError
 from grace_desktop.storage.journal import TradeRepository
 from grace_desktop.storage.orders import FillRepository, OrderRepository
 from grace_desktop.storage.paper import PaperRepository
+from grace_desktop.storage.trailing import TrailingRepository
 from grace_desktop.storage.paths import DB_FILENAME, resolve_data_dir
 from grace_desktop.storage.schema import LATEST_VERSION, MIGRATIONS
 
@@ -80,6 +81,7 @@ class Storage:
         self.equity = EquityRepository(self)
         self.decisions = DecisionRepository(self)
         self.paper = PaperRepository(self)
+        self.trailing = TrailingRepository(self)
 
     # -- lifecycle -----------------------------------------------------------------------------
 

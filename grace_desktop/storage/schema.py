@@ -212,5 +212,23 @@ def _v3_journal(db: sqlite_utils.Database) -> None:
     db.table("orders").create_index(["market", "id"], index_name="idx_orders_market", if_not_exists=True)
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_audit_and_paper, _v3_journal]
+V4_TRAILING = """
+CREATE TABLE trailing_extremes (
+    account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+    market TEXT NOT NULL,
+    side TEXT NOT NULL,
+    opened_at REAL NOT NULL,
+    extreme REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (account, market)
+)
+"""
+
+
+def _v4_trailing(db: sqlite_utils.Database) -> None:
+    """Trailing stops keep their best price across restarts (a restart must not loosen a stop)."""
+    _run(db, V4_TRAILING)
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_audit_and_paper, _v3_journal, _v4_trailing]
 LATEST_VERSION = len(MIGRATIONS)

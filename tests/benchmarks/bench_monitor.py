@@ -161,7 +161,7 @@ async def main() -> None:
                 latencies.append((handed[-1] - t_tick) * 1e3)
                 from_arrival.append((handed[-1] - arrived[-1]) * 1e3)
                 # Let this close finish (fill, journal, re-plan) so each sample is one decision, not a queue.
-                while monitor.pending_tasks > 1:
+                while monitor.pending_tasks > 0:
                     await asyncio.sleep(0)
         latencies.sort()
         from_arrival.sort()

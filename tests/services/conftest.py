@@ -25,7 +25,7 @@ async def settle(services: Services) -> None:
     """Let spawned close/entry tasks run to completion."""
     for _ in range(50):
         await asyncio.sleep(0)
-    await wait_until(lambda: services.monitor.pending_tasks <= 1)  # the sweep loop stays
+    await wait_until(lambda: services.monitor.pending_tasks == 0)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ async def test_failed_closes_are_retried_alerted_and_close_once(services):
     await venue.push_tick(M, 96.0)
     await wait_until(lambda: failures["left"] == 0, timeout=5)
     await settle(services)
-    await wait_until(lambda: services.monitor.pending_tasks <= 1, timeout=5)
+    await wait_until(lambda: services.monitor.pending_tasks == 0, timeout=5)
     assert await position(services, M) is None
     closes = close_orders(services, M)
     statuses = sorted(r.order.status.value for r in closes)
