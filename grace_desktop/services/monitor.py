@@ -23,10 +23,10 @@ from grace_desktop.services.events import EventBus, OrderUpdated, PriceTick, Tra
 from grace_desktop.services.monitor_entries import EntryConditions
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.services.trading import TradingService
+from grace_desktop.services.trailing_marks import TrailingMarks
 from grace_desktop.services.watch import RATCHET, Watch, arm_trailing, fingerprint, pick_rule, plan_exits
 from grace_desktop.storage import Storage
 from grace_desktop.storage.records import ConditionRecord
-from grace_desktop.storage.trailing import TrailingMark
 from grace_desktop.venues.base import Tick, VenueError
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class PositionMonitor:
         self._watches: dict[PositionKey, Watch] = {}
         self._closing: set[PositionKey] = set()
         self._guard_reduced: set[PositionKey] = set()
-        self._trailing_dirty: dict[PositionKey, Watch] = {}
+        self.trailing_marks = TrailingMarks(store, clock)
         self._loops: list[asyncio.Task[Any]] = []
         self._equity_at: dict[str, float] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -85,6 +85,14 @@ class PositionMonitor:
         await self.entries.load()
         await self.sweep()
         self._loops = [self.spawn(self._sweep_forever()), self.spawn(self._flush_forever())]
+
+    async def _flush_forever(self) -> None:
+        while self._running:
+            await asyncio.sleep(TRAILING_FLUSH_S)
+            await self.flush_trailing()
+
+    async def flush_trailing(self) -> None:
+        await self.flush_trailing()
 
     async def stop(self) -> None:
         self._running = False
@@ -158,7 +166,7 @@ class PositionMonitor:
                 continue
             if RATCHET in rules and watch.trailing is not None:
                 watch.trailing.update(tick.price)
-                self._trailing_dirty[pos_key] = watch
+                self.trailing_marks.moved(pos_key, watch)
                 arm_trailing(watch)
                 self._arm_level(pos_key, RATCHET, watch)
                 self._arm_level(pos_key, ExitRule.TRAILING_STOP.value, watch)
@@ -307,7 +315,7 @@ class PositionMonitor:
                 arm_trailing(new)
             self._disarm(key, watch)
         elif new.trailing is not None:
-            self._resume_trailing(position, new)
+            self.trailing_marks.resume(position, new)
         self._watches[key] = new
         for level in new.levels:
             if level not in new.alerted:
@@ -327,42 +335,10 @@ class PositionMonitor:
         if watch is None:
             return
         self._disarm(key, watch)
-        self._trailing_dirty.pop(key, None)
         if watch.trailing is not None:
-            self.store.trailing.delete(*key)
+            self.trailing_marks.forget(key)
         if closed:
             self._set_conditions(watch, "cancelled", None, "position closed")
-
-    def _resume_trailing(self, position: Position, watch: Watch) -> None:
-        """After a restart a trailing stop continues from the best price it had seen, never looser."""
-        assert watch.trailing is not None
-        saved = self.store.trailing.get(position.account, position.market)
-        if saved is None or saved.side is not position.side or saved.opened_at != position.opened_at:
-            return
-        watch.trailing.update(saved.extreme)
-        arm_trailing(watch)
-
-    async def flush_trailing(self) -> None:
-        """Persist the trailing stops' new best prices (batched: at most one write a second)."""
-        if not self._trailing_dirty:
-            return
-        dirty, self._trailing_dirty = self._trailing_dirty, {}
-        now = self._clock()
-        marks = [
-            TrailingMark(a, m, w.position.side, w.position.opened_at, w.trailing.extreme, now)
-            for (a, m), w in dirty.items() if w.trailing is not None and (a, m) in self._watches
-        ]
-        try:
-            await asyncio.to_thread(self.store.trailing.save_many, marks)
-        except Exception:
-            log.exception("could not save trailing stop levels; will retry")
-            for key, watch in dirty.items():
-                self._trailing_dirty.setdefault(key, watch)
-
-    async def _flush_forever(self) -> None:
-        while self._running:
-            await asyncio.sleep(TRAILING_FLUSH_S)
-            await self.flush_trailing()
 
     async def attach_exits(self, account: str, market: str, conditions: TradeConditions) -> None:
         """Store the trade's exits as conditions of the position, then re-plan it."""
