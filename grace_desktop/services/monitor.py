@@ -92,7 +92,7 @@ class PositionMonitor:
             await self.flush_trailing()
 
     async def flush_trailing(self) -> None:
-        await self.flush_trailing()
+        await self.trailing_marks.flush(self._watches)
 
     async def stop(self) -> None:
         self._running = False
