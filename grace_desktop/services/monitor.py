@@ -232,6 +232,13 @@ class PositionMonitor:
                     self.alerts.error(f"{_title(rule)}: {action} failed (attempt {attempt})",
                                       f"{market}: {why}; retrying", account=account, market=market)
                 await asyncio.sleep(self.retry_delays[min(attempt - 1, len(self.retry_delays) - 1)])
+                if not self.trading.settings(account).auto_trading_enabled:
+                    # The user stepped in: switching auto-trading off stops the retries.
+                    self._decide(account, market, rule.value, price, "gave up", "auto-trading switched off")
+                    self.alerts.warning(f"{_title(rule)}: {action} abandoned",
+                                        f"{market}: auto-trading was switched off after {attempt} failed "
+                                        "attempt(s); the position is open", account=account, market=market)
+                    return
         finally:
             self._closing.discard(pos_key)
             if self._running:

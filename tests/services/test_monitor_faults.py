@@ -42,3 +42,25 @@ async def test_failed_closes_are_retried_alerted_and_close_once(services):
     await settle(services)
     assert len([r for r in close_orders(services, M) if r.order.status is OrderStatus.FILLED]) == 1
     assert services.trading.selector.healthy("paper")
+
+
+async def test_switching_auto_trading_off_stops_the_retries(services):
+    await configure(services, auto_trading_enabled=True, stop_loss_enabled=True, stop_loss_percentage=3.0)
+    assert (await services.trading.execute_trade("buy", 10.0, M, services.account, leverage=2.0)).success
+    venue = services.paper
+    attempts = []
+
+    async def always_down(request):
+        attempts.append(request.client_id)
+        raise VenueError("venue unreachable (injected)", retryable=True)
+
+    venue.place_order = always_down
+    await venue.push_tick(M, 96.0)
+    await wait_until(lambda: len(attempts) >= 2, timeout=5)
+    await configure(services, auto_trading_enabled=False, stop_loss_enabled=True, stop_loss_percentage=3.0)
+    await wait_until(lambda: services.monitor.pending_tasks == 0, timeout=5)
+    tried = len(attempts)
+    await settle(services)
+    assert len(attempts) == tried  # no more attempts once the user stepped in
+    assert await position(services, M) is not None
+    assert any("abandoned" in a.title for a in services.store.alerts.recent())
