@@ -14,7 +14,6 @@ from typing import Any
 from grace_desktop.domain import margin
 from grace_desktop.domain.settings import AccountSettings
 from grace_desktop.services.container import Services
-from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.storage import AlertRecord
 from grace_desktop.ui.bridge import ServicesBridge
 from grace_desktop.ui.chart_panel import ChartLevels
@@ -180,17 +179,9 @@ class TradingController:
         ticket = self.window.ticket
         ok, message = False, "order failed"
         try:
-            conditions = None
-            if order.has_conditions:
-                conditions = TradeConditions(
-                    take_profit=order.take_profit, stop_loss=order.stop_loss,
-                    take_profit_percent=order.take_profit_percent, stop_loss_percent=order.stop_loss_percent,
-                    trailing_percent=order.trailing_percent, entry_below=order.entry_below,
-                    entry_above=order.entry_above,
-                )
             result = await self.trading.execute_trade(
                 order.action, order.size, order.market, order.account, leverage=order.leverage,
-                order_type=order.order_type, price=order.price, conditions=conditions,
+                order_type=order.order_type, price=order.price, conditions=order.conditions,
             )
             self.results.append(result)
             ok, message = result.success, result.message or "; ".join(result.reasons)

@@ -18,6 +18,7 @@ from grace_desktop.domain.models import MarketSpec, OrderRequest, Portfolio
 from grace_desktop.domain.risk import RiskDecision
 from grace_desktop.domain.settings import AccountSettings
 from grace_desktop.domain.volatility import VolatilityCap
+from grace_desktop.services.trade_types import TradeConditions
 
 
 class TicketBackend(Protocol):
@@ -70,21 +71,7 @@ class TicketOrder:
     order_type: str
     price: float | None
     leverage: float
-    take_profit: float | None = None
-    stop_loss: float | None = None
-    take_profit_percent: float | None = None
-    stop_loss_percent: float | None = None
-    trailing_percent: float | None = None
-    entry_below: float | None = None
-    entry_above: float | None = None
-
-    @property
-    def has_conditions(self) -> bool:
-        return any(
-            x is not None
-            for x in (self.take_profit, self.stop_loss, self.take_profit_percent, self.stop_loss_percent,
-                      self.trailing_percent, self.entry_below, self.entry_above)
-        )
+    conditions: TradeConditions | None = None
 
 
 @dataclass(slots=True)
@@ -192,12 +179,12 @@ def compute(backend: TicketBackend, inp: TicketInput) -> TicketPreview:
         return out
     out.order = TicketOrder(
         account=inp.account, market=inp.market, action=inp.action, size=size, order_type=inp.order_type,
-        price=request.price, leverage=out.decision.leverage, **conditions,
+        price=request.price, leverage=out.decision.leverage, conditions=conditions,
     )
     return out
 
 
-def _conditions(inp: TicketInput, side: Side, price: float | None, reasons: list[str]) -> dict[str, float | None]:
+def _conditions(inp: TicketInput, side: Side, price: float | None, reasons: list[str]) -> TradeConditions | None:
     """Parse the optional exit/entry fields; a level on the wrong side of the price is refused."""
     values: dict[str, float | None] = {}
     fields = (
@@ -212,12 +199,8 @@ def _conditions(inp: TicketInput, side: Side, price: float | None, reasons: list
         except DomainError as exc:
             reasons.append(str(exc))
             values[name] = None
-    for name in ("take_profit_percent", "stop_loss_percent", "trailing_percent"):
-        pct = values[name]
-        if pct is not None and pct >= 100:
-            reasons.append(f"{name}: must be below 100 %, got {pct:g}")
     # Exits are judged against the expected entry: the entry trigger if one is set, else the price.
-    entry = values["entry_below"] or values["entry_above"] or price
+    entry = next((values[k] for k in ("entry_below", "entry_above") if values[k] is not None), price)
     tp, sl = values["take_profit"], values["stop_loss"]
     if entry is not None:
         above, below = ("above", "below") if side is Side.LONG else ("below", "above")
@@ -225,7 +208,13 @@ def _conditions(inp: TicketInput, side: Side, price: float | None, reasons: list
             reasons.append(f"take_profit: a {side.value}'s take-profit must be {above} the entry {entry:.10g}")
         if sl is not None and (sl - entry) * side.sign >= 0:
             reasons.append(f"stop_loss: a {side.value}'s stop-loss must be {below} the entry {entry:.10g}")
-    return values
+    if all(value is None for value in values.values()):
+        return None
+    try:
+        return TradeConditions(**values)  # the service's own checks (percentages below 100 %, ...)
+    except DomainError as exc:
+        reasons.append(str(exc))
+        return None
 
 
 def safe_size(backend: TicketBackend, account: str, spec: MarketSpec, price: float, leverage: float) -> float:

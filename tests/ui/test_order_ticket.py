@@ -187,7 +187,8 @@ def test_submit_emits_order_with_conditions(ticket, qtbot):
         qtbot.mouseClick(ticket.submit_button, Qt.MouseButton.LeftButton)
     order = sig.args[0]
     assert (order.action, order.market, order.size, order.leverage) == ("sell", "BTC-PERP", 0.02, 3.0)
-    assert order.take_profit_percent == 4 and order.stop_loss == 61000 and order.take_profit is None
+    c = order.conditions
+    assert c.take_profit_percent == 4 and c.stop_loss == 61000 and c.take_profit is None
     assert not ticket.submit_button.isEnabled()  # busy until the window reports back
     ticket.show_result(True, "filled")
     assert ticket.submit_button.isEnabled()
