@@ -20,13 +20,13 @@ from grace_desktop.domain.models import Position
 from grace_desktop.domain.trigger_book import TriggerBook
 from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.events import EventBus, OrderUpdated, PriceTick, TradeClosed
+from grace_desktop.services.exit_conditions import ExitConditions
 from grace_desktop.services.monitor_entries import EntryConditions
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.services.trading import TradingService
 from grace_desktop.services.trailing_marks import TrailingMarks
 from grace_desktop.services.watch import RATCHET, Watch, arm_trailing, fingerprint, pick_rule, plan_exits
 from grace_desktop.storage import Storage
-from grace_desktop.storage.records import ConditionRecord
 from grace_desktop.venues.base import Tick, VenueError
 
 log = logging.getLogger(__name__)
@@ -67,7 +67,8 @@ class PositionMonitor:
         self._unsubscribe: Callable[[], None] | None = None
         self.entries = EntryConditions(self)
         trading.condition_sink = self.entries.arm_new
-        trading.exit_sink = self.attach_exits
+        self.exits = ExitConditions(store, self.sync_account_market, clock)
+        trading.exit_hooks = self.exits
         trading.after_fill.append(self.sync_account_market)
         trading.after_settings.append(self.sync_account)
 
@@ -348,22 +349,8 @@ class PositionMonitor:
             self._set_conditions(watch, "cancelled", None, "position closed")
 
     async def attach_exits(self, account: str, market: str, conditions: TradeConditions) -> None:
-        """Store the trade's exits as conditions of the position, then re-plan it."""
-        now = self._clock()
-        records = []
-        if conditions.take_profit is not None or conditions.take_profit_percent is not None:
-            records.append(("take_profit", {"price": conditions.take_profit, "percent": conditions.take_profit_percent}))
-        if conditions.stop_loss is not None or conditions.stop_loss_percent is not None:
-            records.append(("stop_loss", {"price": conditions.stop_loss, "percent": conditions.stop_loss_percent}))
-        if conditions.trailing_percent is not None:
-            records.append(("trailing_stop", {"percent": conditions.trailing_percent}))
-        for kind, params in records:
-            # Replace an earlier condition of the same kind: the newest instruction wins.
-            for old in self.store.conditions.armed(account=account, market=market):
-                if old.kind == kind and old.id is not None:
-                    self.store.conditions.set_status(old.id, "cancelled", reason="replaced", ts=now)
-            self.store.conditions.add(ConditionRecord(account, market, kind, params, created_at=now))
-        await self.sync_account_market(account, market)
+        """Give an open position new exits (the newest of each kind wins), then re-plan it."""
+        await self.exits.attach(account, market, conditions)
 
     def conditions(self, account: str) -> list[ConditionRecord]:
         return self.store.conditions.armed(account=account)

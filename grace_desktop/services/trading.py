@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Protocol
 
 from grace_desktop.domain import validation as v
 from grace_desktop.domain.enums import OrderSide, OrderStatus, OrderType
@@ -32,6 +33,14 @@ log = logging.getLogger(__name__)
 
 # Volatility is only trusted once this many returns have been seen.
 MIN_VOL_SAMPLES = 30
+
+class ExitHooks(Protocol):
+    def stage(self, account: str, market: str, conditions: TradeConditions, client_id: str) -> None: ...
+
+    async def confirm(self, account: str, market: str, client_id: str) -> None: ...
+
+    async def drop(self, account: str, market: str, client_id: str, reason: str) -> None: ...
+
 
 ConditionSink = Callable[[str, str, OrderSide, float, float, TradeConditions], Awaitable[str]]
 FillHook = Callable[[str, str], Awaitable[None]]
@@ -64,7 +73,7 @@ class TradingService:
         self._portfolios: dict[str, Portfolio] = {}
         # Set by the monitor: arms entry conditions and attaches exits after a fill.
         self.condition_sink: ConditionSink | None = None
-        self.exit_sink: Callable[[str, str, TradeConditions], Awaitable[None]] | None = None
+        self.exit_hooks: ExitHooks | None = None
         self.after_fill: list[FillHook] = []
         self.after_settings: list[Callable[[str], Awaitable[None]]] = []
         # client_id -> why it was sent, for journaling the fill the venue reports while placing it.
@@ -230,15 +239,19 @@ class TradingService:
 
         if purpose:
             self.purposes[request.client_id] = purpose
-        order = await self._send(selection.name, target, request, now)
+        exits = conditions if conditions is not None and conditions.has_exits else None
+        order = await self._send(selection.name, target, request, now, exits)
         self.purposes.pop(request.client_id, None)
         ok = order.status in (OrderStatus.FILLED, OrderStatus.OPEN)
+        if exits is not None and self.exit_hooks is not None:
+            if ok:  # a resting limit's exits wait, armed, for its fill
+                await self.exit_hooks.confirm(account, market, request.client_id)
+            else:
+                await self.exit_hooks.drop(account, market, request.client_id, f"order {order.status.value}")
         if not ok:
             return TradeResult(False, order, decision, (order.reason,), selection.name, f"not placed: {order.reason}")
         if order.status is OrderStatus.FILLED:
-            await self._on_filled(account, market, selection.name, conditions)
-        elif conditions is not None and conditions.has_exits and self.exit_sink is not None:
-            await self.exit_sink(account, market, conditions)  # armed once the resting order fills
+            await self._on_filled(account, market, selection.name)
         req = order.request
         at = f" @ {order.avg_fill_price:,.6g}" if order.avg_fill_price else (f" @ {req.price:,.6g}" if req.price else "")
         msg = f"{order.status.value}: {req.side.value} {req.size:g} {req.market}{at} on {selection.name}"
@@ -248,11 +261,15 @@ class TradingService:
             msg += "; " + "; ".join(decision.notes)
         return TradeResult(True, order, decision, (), selection.name, msg)
 
-    async def _send(self, venue_name: str, venue: Venue, request: OrderRequest, now: float) -> Order:
+    async def _send(
+        self, venue_name: str, venue: Venue, request: OrderRequest, now: float, exits: TradeConditions | None = None,
+    ) -> Order:
         """Commit the intent, then call the venue; whatever happens, the journal ends with an outcome."""
         intent = Order(request, OrderStatus.INTENT, created_at=now, updated_at=now)
         # Synchronous on purpose: the intent must be durable before the venue can act on it.
         self.store.orders.record_intent(intent, venue_name)
+        if exits is not None and self.exit_hooks is not None:
+            self.exit_hooks.stage(request.account, request.market, exits, request.client_id)
         try:
             order = await asyncio.wait_for(venue.place_order(request), self._order_timeout)
         except OrderRejected as exc:
@@ -282,10 +299,8 @@ class TradingService:
             filled_size=order.filled_size, avg_fill_price=order.avg_fill_price, reason=order.reason or None,
         )
 
-    async def _on_filled(self, account: str, market: str, venue_name: str, conditions: TradeConditions | None) -> None:
+    async def _on_filled(self, account: str, market: str, venue_name: str) -> None:
         await self.refresh_portfolio(account, venue_name)
-        if conditions is not None and conditions.has_exits and self.exit_sink is not None:
-            await self.exit_sink(account, market, conditions)
         for hook in tuple(self.after_fill):
             await hook(account, market)
 
@@ -338,5 +353,11 @@ class TradingService:
                 OrderStatus.FAILED, reason="not found at the venue after a restart; not sent", updated_at=self._clock()
             )
             self._record_outcome(order)
+            if self.exit_hooks is not None:  # exits staged with the intent follow its outcome
+                request = intent.request
+                if order.status in (OrderStatus.FILLED, OrderStatus.OPEN):
+                    await self.exit_hooks.confirm(request.account, request.market, intent.client_id)
+                else:
+                    await self.exit_hooks.drop(request.account, request.market, intent.client_id, "never sent")
             settled.append(order)
         return settled
