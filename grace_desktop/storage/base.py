@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from grace_desktop.storage.database import Storage
@@ -18,3 +18,22 @@ def check_limit(limit: int) -> int:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100_000:
         raise ValueError(f"limit: must be an integer in [1, 100000], got {limit!r}")
     return limit
+
+
+def journal_filters(
+    account: str | None, market: str | None, since: float | None, until: float | None, time_column: str
+) -> tuple[list[str], list[Any]]:
+    """WHERE parts shared by the journal queries; since is inclusive and until exclusive (epoch seconds)."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value in (("account", account), ("market", market)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if since is not None:
+        where.append(f"{time_column} >= ?")
+        params.append(float(since))
+    if until is not None:
+        where.append(f"{time_column} < ?")
+        params.append(float(until))
+    return where, params

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from grace_desktop.domain.enums import Side
-from grace_desktop.storage.base import Repository, check_limit
+from grace_desktop.storage.base import Repository, check_limit, journal_filters
 from grace_desktop.storage.records import TradeRecord, TradeTotals
 
 _COLUMNS = (
@@ -49,20 +49,7 @@ def _row_to_trade(r: sqlite3.Row) -> TradeRecord:
 def _filters(
     account: str | None, market: str | None, since: float | None, until: float | None
 ) -> tuple[list[str], list[Any]]:
-    """WHERE parts; since is inclusive and until exclusive, both on closed_at (epoch seconds)."""
-    where: list[str] = []
-    params: list[Any] = []
-    for column, value in (("account", account), ("market", market)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
-    if since is not None:
-        where.append("closed_at >= ?")
-        params.append(float(since))
-    if until is not None:
-        where.append("closed_at < ?")
-        params.append(float(until))
-    return where, params
+    return journal_filters(account, market, since, until, "closed_at")
 
 
 def _utc(ts: float) -> str:

@@ -8,7 +8,7 @@ import time
 from grace_desktop.domain import validation as v
 from grace_desktop.domain.enums import OrderStatus
 from grace_desktop.domain.models import Fill, Order
-from grace_desktop.storage.base import Repository, check_limit
+from grace_desktop.storage.base import Repository, check_limit, journal_filters
 from grace_desktop.storage.codec import ORDER_COLUMNS, order_values, row_to_order
 from grace_desktop.storage.errors import NotFoundError
 from grace_desktop.storage.records import OrderRecord
@@ -76,17 +76,7 @@ class OrderRepository(Repository):
     ) -> list[OrderRecord]:
         """Newest first; pass the last id of a page as before_id for the next one.
         `since` (inclusive) and `until` (exclusive) bound created_at, like the trades journal."""
-        where, params = [], []
-        for column, value in (("account", account), ("market", market)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if since is not None:
-            where.append("created_at >= ?")
-            params.append(float(since))
-        if until is not None:
-            where.append("created_at < ?")
-            params.append(float(until))
+        where, params = journal_filters(account, market, since, until, "created_at")
         if before_id is not None:
             where.append("id < ?")
             params.append(int(before_id))
