@@ -10,6 +10,7 @@ from __future__ import annotations
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui import ticket_preview as tp
+from grace_desktop.ui.ticket_exits import ExitsBox
 from grace_desktop.ui.widgets import combo, hrow, mark_invalid, set_role
 from grace_desktop.ui.qt import (
     AMBER,
@@ -132,31 +133,13 @@ class OrderTicket(QWidget):
             grid.addWidget(caption, i, 0)
             grid.addWidget(label, i, 1, Qt.AlignmentFlag.AlignRight)
 
-        self.exits = QGroupBox("Exits and entry condition (optional)", self)
-        self.exits.setObjectName("conditionsBox")
-        self.exits.setCheckable(True)
-        self.exits.setChecked(False)
-        # Unchecked, the group folds to its title so the submit button stays on short screens.
-        self.exits_fields = QWidget(self.exits)
-        QVBoxLayout(self.exits).addWidget(self.exits_fields)
-        self.exits_fields.setVisible(False)
-        self.exits.toggled.connect(self._fold_exits)
-        self._fold_exits(False)
-        exits = QFormLayout(self.exits_fields)
-        exits.setContentsMargins(0, 0, 0, 0)
-        self.tp_edit = self._cond_edit("takeProfitEdit", "price")
-        self.tp_pct_edit = self._cond_edit("takeProfitPctEdit", "%")
-        self.sl_edit = self._cond_edit("stopLossEdit", "price")
-        self.sl_pct_edit = self._cond_edit("stopLossPctEdit", "%")
-        self.trailing_edit = self._cond_edit("trailingEdit", "% from the best price")
-        self.entry_below_edit = self._cond_edit("entryBelowEdit", "when ≤ price")
-        self.entry_above_edit = self._cond_edit("entryAboveEdit", "when ≥ price")
-        self.entry_below_edit.setToolTip("Rest the order until the price falls to this level")
-        self.entry_above_edit.setToolTip("Rest the order until the price rises to this level")
-        exits.addRow("Take profit", hrow(self.tp_edit, self.tp_pct_edit))
-        exits.addRow("Stop loss", hrow(self.sl_edit, self.sl_pct_edit))
-        exits.addRow("Trailing stop", self.trailing_edit)
-        exits.addRow("Entry", hrow(self.entry_below_edit, self.entry_above_edit))
+        self.exits = ExitsBox(self)
+        box = self.exits
+        self.tp_edit, self.tp_pct_edit, self.sl_edit, self.sl_pct_edit = box.tp_edit, box.tp_pct_edit, box.sl_edit, box.sl_pct_edit
+        self.trailing_edit, self.entry_below_edit, self.entry_above_edit = (
+            box.trailing_edit, box.entry_below_edit, box.entry_above_edit)
+        for edit in box.edits():
+            edit.textChanged.connect(self.recompute)
 
         self.reason_label = QLabel("", self)
         self.reason_label.setObjectName("ticketReasonLabel")
@@ -186,19 +169,6 @@ class OrderTicket(QWidget):
         label.setProperty("role", "value")
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
-
-    def _fold_exits(self, open_: bool) -> None:
-        self.exits_fields.setVisible(open_)
-        self.exits.setProperty("folded", not open_)
-        self.exits.style().unpolish(self.exits)  # re-apply the stylesheet for the new property
-        self.exits.style().polish(self.exits)
-
-    def _cond_edit(self, name: str, placeholder: str) -> QLineEdit:
-        edit = QLineEdit(self)
-        edit.setObjectName(name)
-        edit.setPlaceholderText(placeholder)
-        edit.textChanged.connect(self.recompute)
-        return edit
 
     def _connect(self) -> None:
         self.account_combo.currentTextChanged.connect(self._on_context_changed)
