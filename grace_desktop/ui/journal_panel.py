@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, time
+from pathlib import Path
 from typing import Any
 
 from grace_desktop.storage import OrderRecord, Storage, TradeRecord
@@ -248,7 +249,7 @@ class JournalPanel(QWidget):
     @classmethod
     def choose_export_path(cls, parent: QWidget, on_chosen: Callable[[str], None]) -> None:
         """Ask for a CSV path without a modal loop (tests replace this classmethod)."""
-        dialog = QFileDialog(parent, "Export trades as CSV", "trades.csv", "CSV files (*.csv)")
+        dialog = QFileDialog(parent, "Export trades as CSV", str(Path.home() / "trades.csv"), "CSV files (*.csv)")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("csv")
         dialog.fileSelected.connect(on_chosen)

@@ -326,7 +326,9 @@ class OrderTicket(QWidget):
         d = p.decision
         self.margin_label.setText(fmt.money(d.required_margin) if d else "—")
         free_after = d.free_collateral_after if d else None
-        self.free_after_label.setText(fmt.money(free_after) if d else f"{fmt.money(p.free_collateral)} now")
+        free_text = fmt.money(free_after) if d else f"{fmt.money(p.free_collateral)} now"
+        # Below zero the order cannot be margined: say so in red, not only in the reason line.
+        set_role(self.free_after_label, free_text, "error" if free_after is not None and free_after < 0 else "value")
         self.account_lev_label.setText(fmt.leverage(d.account_leverage_after) if d else "—")
         self.fee_label.setText(fmt.money(d.fee) if d else "—")
         self.submit_button.setText(

@@ -223,3 +223,11 @@ def test_existing_position_reduces_required_margin(qtbot):
     decision = backend.preview("sell", 0.05, "BTC-PERP", "paper", leverage=ticket.leverage())
     assert label(ticket, "requiredMarginLabel") == fmt.money(decision.required_margin)
     assert decision.required_margin == pytest.approx(decision.fee)
+
+
+def test_negative_free_collateral_after_is_shown_as_an_error(ticket):
+    ticket.size_edit.setText("5")  # far more than the paper account can margin
+    label = ticket.free_after_label
+    assert label.text().startswith("-") and label.property("role") == "error"
+    ticket.size_edit.setText("0.01")
+    assert label.property("role") == "value"
