@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from grace_desktop.domain import validation as v
 from grace_desktop.domain.enums import OrderStatus
@@ -47,6 +47,7 @@ class PaperRepository(Repository):
             balance=None if row is None else row["balance"],
             positions=[row_to_position(r) for r in positions],
             orders=[row_to_order(r) for r in orders],
+            entry_fees={r["market"]: r["entry_fees"] for r in positions},
         )
 
     def save(
@@ -57,6 +58,7 @@ class PaperRepository(Repository):
         upsert_positions: Iterable[Position] = (),
         delete_positions: Iterable[str] = (),
         upsert_orders: Iterable[Order] = (),
+        entry_fees: Mapping[str, float] | None = None,
     ) -> None:
         """One transaction: any failure (bad record, wrong account, database error) keeps the previous state."""
         account = v.text("account", account)
@@ -66,6 +68,8 @@ class PaperRepository(Repository):
         positions = [position_values(p) for p in upsert_positions]
         deletes = [v.text("delete_positions", m) for m in delete_positions]
         orders = [order_values(o) for o in upsert_orders]
+        fees = [(v.finite("entry_fees", fee), account, v.text("entry_fees", market))
+                for market, fee in (entry_fees or {}).items()]
         for values in positions:
             if values[0] != account:
                 raise ValueError(f"upsert_positions: position for account {values[0]!r} saved under {account!r}")
@@ -82,6 +86,10 @@ class PaperRepository(Repository):
             )
             if positions:
                 store.conn.executemany(_UPSERT_POSITION, positions)
+            if fees:
+                store.conn.executemany(
+                    "UPDATE paper_positions SET entry_fees = ? WHERE account = ? AND market = ?", fees
+                )
             if deletes:
                 store.conn.executemany(
                     "DELETE FROM paper_positions WHERE account = ? AND market = ?", [(account, m) for m in deletes]

@@ -188,3 +188,4 @@ class PaperState:
     balance: float | None
     positions: list[Position] = field(default_factory=list)
     orders: list[Order] = field(default_factory=list)
+    entry_fees: dict[str, float] = field(default_factory=dict)  # market -> opening fees of the open position

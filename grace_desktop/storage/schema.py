@@ -230,5 +230,10 @@ def _v4_trailing(db: sqlite_utils.Database) -> None:
     _run(db, V4_TRAILING)
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_audit_and_paper, _v3_journal, _v4_trailing]
+def _v5_paper_entry_fees(db: sqlite_utils.Database) -> None:
+    """Opening fees still owed to an open paper position, so a close after a restart reports them."""
+    db.execute("ALTER TABLE paper_positions ADD COLUMN entry_fees REAL NOT NULL DEFAULT 0")
+
+
+MIGRATIONS: list[Migration] = [_v1_core, _v2_audit_and_paper, _v3_journal, _v4_trailing, _v5_paper_entry_fees]
 LATEST_VERSION = len(MIGRATIONS)

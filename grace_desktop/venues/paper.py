@@ -138,7 +138,7 @@ class PaperVenue:
                     if unknown:  # kept in the database, untouched, in case the market comes back
                         log.warning("paper account %s has positions in unlisted markets %s", account, unknown)
                     open_orders = [o for o in state.orders if not o.status.is_final]
-                    self._engine.load(account, state.balance, state.positions, open_orders)
+                    self._engine.load(account, state.balance, state.positions, open_orders, state.entry_fees)
             self._loaded = True
 
     # ----- prices -----------------------------------------------------------------------
@@ -320,6 +320,7 @@ class PaperVenue:
                     upsert_positions=change.upsert_positions,
                     delete_positions=change.delete_positions,
                     upsert_orders=list(change.orders.values()),
+                    entry_fees={p.market: change.after.entry_fees.get(p.market, 0.0) for p in change.upsert_positions},
                 )
 
             saving = asyncio.ensure_future(self._run(save, "save the account"))

@@ -53,11 +53,15 @@ class PaperEngine:
             state = self.accounts[account] = AccountState(self.starting_balance)
         return state
 
-    def load(self, account: str, balance: float | None, positions: Iterable[Position], orders: Iterable[Order]) -> None:
+    def load(
+        self, account: str, balance: float | None, positions: Iterable[Position], orders: Iterable[Order],
+        entry_fees: Mapping[str, float] | None = None,
+    ) -> None:
         state = AccountState(self.starting_balance if balance is None else balance)
         for position in positions:
             if position.market in self.markets:
                 state.positions[position.market] = position
+                state.entry_fees[position.market] = (entry_fees or {}).get(position.market, 0.0)
         for order in orders:
             self.orders[order.client_id] = order
             if not order.status.is_final and order.request.market in self.markets:

@@ -19,7 +19,7 @@ class AccountState:
     positions: dict[str, Position] = field(default_factory=dict)
     orders: dict[str, Order] = field(default_factory=dict)  # resting (open) orders by client id
     # Opening fees of each open position, so a close can report its round trip's full cost.
-    # Not persisted: positions loaded after a restart start with 0 here.
+    # Persisted beside the position (paper_positions.entry_fees), so this survives a restart.
     entry_fees: dict[str, float] = field(default_factory=dict)
 
     def copy(self) -> AccountState:

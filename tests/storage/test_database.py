@@ -54,7 +54,8 @@ def test_new_database_is_wal_with_foreign_keys(store: Storage) -> None:
     assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         with store.transaction():
-            store.conn.execute("INSERT INTO paper_positions VALUES ('ghost', 'X', 'long', 1, 1, 1, 0, 0, 0)")
+            store.conn.execute("INSERT INTO paper_positions (account, market, side, size, entry_price, leverage, "
+                               "collateral, realized_pnl, opened_at) VALUES ('ghost', 'X', 'long', 1, 1, 1, 0, 0, 0)")
 
 
 def test_reopen_keeps_everything(data_dir: Path) -> None:

@@ -172,3 +172,30 @@ async def test_a_closed_database_is_a_retryable_venue_error(make_venue: Callable
         await place(venue, "SOL-PERP", "buy", 1.0, leverage=5)
     assert failed.value.retryable
     assert await venue.portfolio("alice") == before
+
+
+async def test_opening_fees_survive_a_restart_so_the_round_trip_reports_them(tmp_path):
+    from grace_desktop.domain.models import OrderRequest
+    from grace_desktop.storage import open_storage
+    from grace_desktop.venues.paper import PaperVenue
+    from grace_desktop.venues.paper_events import FillEvent
+
+    store = open_storage(tmp_path)
+    venue = PaperVenue(store, slippage_bps=0.0)
+    await venue.start()
+    await venue.push_tick("SOL-PERP", 100.0)
+    await venue.place_order(OrderRequest("acct", "SOL-PERP", "buy", 10.0, leverage=2.0, client_id="open"))
+    await venue.close()
+
+    again = PaperVenue(store, slippage_bps=0.0)
+    await again.start()
+    await again.push_tick("SOL-PERP", 110.0)
+    fills: list[FillEvent] = []
+    again.add_fill_listener(fills.append)
+    await again.place_order(OrderRequest("acct", "SOL-PERP", "sell", 10.0, leverage=2.0, reduce_only=True,
+                                         client_id="close"))
+    closed = fills[-1].closed
+    taker = 0.0004
+    assert closed.fees == pytest.approx(10 * 100.0 * taker + 10 * 110.0 * taker)  # open fee + close fee
+    await again.close()
+    store.close()
