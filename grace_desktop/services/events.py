@@ -8,15 +8,13 @@ from dataclasses import dataclass
 
 from grace_desktop.domain.models import Order, Portfolio
 from grace_desktop.storage.records import AlertRecord, TradeRecord
+from grace_desktop.venues.base import Tick
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class PriceTick:
-    market: str
-    price: float
-    ts: float
+# The venue's immutable tick is published as it is: no copy per tick on the hot path.
+PriceTick = Tick
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from grace_desktop.domain.enums import OrderType
 from grace_desktop.domain.models import Position
 from grace_desktop.domain.trigger_book import TriggerBook
 from grace_desktop.services.alerts import AlertStream
-from grace_desktop.services.events import EventBus, OrderUpdated, PriceTick, TradeClosed
+from grace_desktop.services.events import EventBus, OrderUpdated, TradeClosed
 from grace_desktop.services.exit_conditions import ExitConditions
 from grace_desktop.services.monitor_entries import EntryConditions
 from grace_desktop.services.trade_types import TradeConditions
@@ -151,7 +151,7 @@ class PositionMonitor:
         fired = self.book.on_tick(tick.market, tick.price)
         if fired:
             self._handle(fired, tick)
-        self.bus.publish(PriceTick(tick.market, tick.price, tick.ts))
+        self.bus.publish(tick)
 
     def _handle(self, fired: list[Any], tick: Tick) -> None:
         by_position: dict[PositionKey, list[str]] = {}
