@@ -1,14 +1,13 @@
-"""Paper venue fixtures: a real SQLite file per test and a clock the test moves by hand."""
+"""Paper venue fixtures: started venues on the shared `store` (tests/conftest.py) and a hand-moved clock."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
-from grace_desktop.storage import Storage, open_storage
+from grace_desktop.storage import Storage
 from grace_desktop.venues.paper import PaperVenue
 from tests.venues.helpers import Clock
 
@@ -18,16 +17,6 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    return tmp_path / "data"
-
-
-@pytest.fixture
-def store(data_dir: Path) -> Iterator[Storage]:
-    s = open_storage(data_dir)
-    yield s
-    s.close()
 
 
 @pytest.fixture

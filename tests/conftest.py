@@ -1,3 +1,5 @@
+"""Fixtures shared by the storage and venue tests: a real SQLite file in the test's tmp_path."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
