@@ -10,7 +10,6 @@ from typing import Any
 from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.events import EventBus, OrderUpdated, TradeClosed
 from grace_desktop.storage import Storage
-from grace_desktop.storage.records import TradeRecord
 from grace_desktop.venues.paper_events import ClosedPart, FillEvent, FundingEvent, LiquidationEvent, OrderEvent
 
 log = logging.getLogger(__name__)
@@ -65,12 +64,8 @@ class TradeJournal:
             log.exception("could not journal %s from %s", type(event).__name__, venue_name)
 
     def _record_close(self, venue_name: str, closed: ClosedPart) -> None:
-        trade = TradeRecord(
-            account=closed.account, market=closed.market, side=closed.side, size=closed.size,
-            entry_price=closed.entry_price, exit_price=closed.exit_price, realized_pnl=closed.realized_pnl,
-            fees=closed.fees, opened_at=closed.opened_at, closed_at=closed.closed_at, venue=venue_name,
-            close_reason=self._purposes.get(closed.client_id, closed.reason), client_id=closed.client_id,
-        )
+        # The rule that sent the close (stop_loss, manual...) says more than the order type does.
+        trade = replace(closed.trade_record(venue_name), close_reason=self._purposes.get(closed.client_id, closed.reason))
         trade_id = self.store.trades.record(trade)
         self.bus.publish(TradeClosed(replace(trade, id=trade_id)))
 
