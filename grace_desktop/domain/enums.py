@@ -90,16 +90,41 @@ class OrderType(str, Enum):
 
 
 class OrderStatus(str, Enum):
-    INTENT = "intent"  # written to the journal, not yet acknowledged by a venue
-    OPEN = "open"  # resting on the venue
+    """An order's lifecycle: intent -> submitted -> partially_filled -> filled | cancelled | rejected | expired.
+
+    UNKNOWN means "sent, outcome not known yet" (a timeout, a lost reply): it may still execute,
+    so it is never final; it is resolved by client id, fills and positions, never by sending again.
+    FAILED is kept only for an order the venue provably never got.
+    """
+
+    INTENT = "intent"  # written to the journal, not yet sent
+    SUBMITTED = "submitted"  # the venue acknowledged it (or a chain took it), no fill known yet
+    OPEN = "open"  # resting on the venue's book
+    PARTIALLY_FILLED = "partially_filled"
     FILLED = "filled"
     CANCELLED = "cancelled"
     REJECTED = "rejected"  # refused by risk checks or by the venue
-    FAILED = "failed"  # never reached the venue (or the venue has no record of it)
+    EXPIRED = "expired"  # an IOC/time-bound order ended unfilled (or partly filled) at the venue
+    UNKNOWN = "unknown"  # sent; the reply never came: outcome not known yet
+    FAILED = "failed"  # provably never reached the venue
 
     @property
     def is_final(self) -> bool:
-        return self in (OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.FAILED)
+        return self in _FINAL
+
+    @property
+    def is_live(self) -> bool:
+        """The venue may still fill (more of) it."""
+        return self in (OrderStatus.SUBMITTED, OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
+
+    @property
+    def needs_resolution(self) -> bool:
+        """Its outcome must still be found at the venue (by client id, fills, positions)."""
+        return self in (OrderStatus.INTENT, OrderStatus.SUBMITTED, OrderStatus.UNKNOWN)
+
+
+_FINAL = frozenset({OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.EXPIRED,
+                    OrderStatus.FAILED})
 
 
 class MarketKind(str, Enum):

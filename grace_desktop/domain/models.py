@@ -144,6 +144,9 @@ class Fill:
     ts: float
     maker: bool = False
     liquidation: bool = False
+    # The venue's own id for this fill (Mango: its fill event's sequence; paper: client id + n).
+    # Journaling is idempotent on (venue, fill_id), so a fill polled or replayed twice counts once.
+    fill_id: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "side", OrderSide.parse(self.side))

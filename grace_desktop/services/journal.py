@@ -10,7 +10,7 @@ from typing import Any
 from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.events import EventBus, OrderUpdated, TradeClosed
 from grace_desktop.storage import Storage
-from grace_desktop.venues.paper_events import ClosedPart, FillEvent, FundingEvent, LiquidationEvent, OrderEvent
+from grace_desktop.venues.paper.events import ClosedPart, FillEvent, FundingEvent, LiquidationEvent, OrderEvent
 
 log = logging.getLogger(__name__)
 

@@ -1,18 +1,28 @@
 """The one async protocol every venue adapter implements (paper, Mango V3, spot router).
 
-Contract: all methods are coroutines except `subscribe_prices` (an async iterator) and
-`last_price`; none blocks the event loop; values returned are immutable domain records.
-Every order carries a client id chosen before sending, so after a crash or a timeout the
-caller can ask `order_by_client_id` whether the venue already has it.
+Every venue is treated as remote: slow, partial, sometimes silent. Contract:
+- all methods are coroutines except `subscribe_prices` and `events` (async iterators, one
+  new subscription per call), `last_price` and `new_client_id`; none blocks the event loop;
+- every call has a deadline inside the adapter; a transport or parse failure, and a call
+  that ran out of time, raise `VenueError` (never a bare httpx/OSError/TimeoutError);
+- `VenueTimeout` means "sent, no answer": the outcome is unknown, not failed;
+- every order carries a client id chosen before sending (`new_client_id`, in the venue's own
+  format: Mango needs a number), so after a crash or a timeout the caller can ask
+  `order_by_client_id`, `fills` and `positions` what happened. Nobody re-sends to find out;
+- values returned are immutable domain records.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from enum import Enum
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from grace_desktop.domain.models import MarketSpec, Order, OrderRequest, Portfolio, Position
+from grace_desktop.domain.models import Fill, MarketSpec, Order, OrderRequest, Portfolio, Position
+
+if TYPE_CHECKING:
+    from grace_desktop.venues.events import VenueEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +30,7 @@ class Tick:
     market: str
     price: float
     ts: float
+    venue: str = ""  # who quoted it: marks are kept per (venue, market)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,25 +40,58 @@ class VenueHealth:
     latency_ms: float | None = None
 
 
+class Capability(str, Enum):
+    """What a venue can do; the venue contract suite runs the cases a venue declares."""
+
+    PERP = "perp"  # leveraged perpetuals
+    SPOT = "spot"
+    RESTING_ORDERS = "resting_orders"  # limit orders that rest on a book
+    PARTIAL_FILLS = "partial_fills"  # an order may fill in parts
+    CANCEL = "cancel"  # resting orders can be cancelled by client id
+
+
 class VenueError(Exception):
     """A venue call failed. The message is for the user; `retryable` says whether trying again may help.
 
     Messages must never contain keys, secrets or signed payloads.
     """
 
-    def __init__(self, message: str, *, retryable: bool = False) -> None:
+    def __init__(self, message: str, *, retryable: bool = False, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.retry_after = retry_after
 
 
 class OrderRejected(VenueError):
-    """The venue refused the order (bad market, size, reduce-only conflict, margin...)."""
+    """The venue answered and refused the order (bad market, size, reduce-only conflict, margin...)."""
+
+
+class VenueTimeout(VenueError):
+    """No answer within the deadline, or the connection broke after sending: the outcome is unknown."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message, retryable=True, retry_after=retry_after)
+
+
+class RateLimited(VenueError):
+    """The venue (or a proxy in front of it) said 429; `retry_after` seconds until it may be asked again."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message, retryable=True, retry_after=retry_after)
+
+
+class NotSent(VenueError):
+    """The request provably never left this machine (connection refused, DNS failure): safe to call failed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=True)
 
 
 @runtime_checkable
 class Venue(Protocol):
     name: str
     supports_leverage: bool
+    capabilities: frozenset[Capability]
 
     async def start(self) -> None: ...
 
@@ -57,13 +101,19 @@ class Venue(Protocol):
 
     def subscribe_prices(self, markets: Iterable[str] | None = None) -> AsyncIterator[Tick]: ...
 
+    def events(self) -> AsyncIterator[VenueEvent]: ...
+
     def last_price(self, market: str) -> float | None: ...
+
+    def new_client_id(self) -> str: ...
 
     async def portfolio(self, account: str) -> Portfolio: ...
 
     async def positions(self, account: str) -> list[Position]: ...
 
     async def open_orders(self, account: str) -> list[Order]: ...
+
+    async def fills(self, account: str, since: float | None = None) -> list[Fill]: ...
 
     async def place_order(self, request: OrderRequest) -> Order: ...
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from grace_desktop.domain import margin
 from grace_desktop.domain.enums import OrderStatus
 from grace_desktop.services.trade_types import TradeConditions
-from grace_desktop.venues.paper_events import LiquidationEvent
+from grace_desktop.venues.paper.events import LiquidationEvent
 from tests.services.conftest import close_orders, configure, position, settle
 
 M = "SOL-PERP"

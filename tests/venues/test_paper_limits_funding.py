@@ -11,7 +11,7 @@ from grace_desktop.domain.enums import OrderStatus, Side
 from grace_desktop.storage import Storage
 from grace_desktop.venues.base import OrderRejected
 from grace_desktop.venues.paper import PaperVenue
-from grace_desktop.venues.paper_events import FillEvent, FundingEvent, OrderEvent
+from grace_desktop.venues.paper.events import FillEvent, FundingEvent, OrderEvent
 from tests.venues.helpers import Clock, place
 
 

@@ -14,8 +14,8 @@ from grace_desktop.domain.models import Position
 from grace_desktop.storage import Storage
 from grace_desktop.venues.base import OrderRejected, Tick
 from grace_desktop.venues.paper import PaperVenue
-from grace_desktop.venues.paper_events import FillEvent, LiquidationEvent
-from grace_desktop.venues.paper_markets import DEFAULT_MARKETS
+from grace_desktop.venues.paper.events import FillEvent, LiquidationEvent
+from grace_desktop.venues.paper.markets import DEFAULT_MARKETS
 from tests.venues.helpers import Clock, place
 
 

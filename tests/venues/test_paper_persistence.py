@@ -15,7 +15,7 @@ from grace_desktop.domain.models import OrderRequest, Portfolio
 from grace_desktop.storage import Storage, open_storage
 from grace_desktop.venues.base import OrderRejected, Venue, VenueError
 from grace_desktop.venues.paper import PaperVenue
-from grace_desktop.venues.paper_events import LiquidationEvent
+from grace_desktop.venues.paper.events import LiquidationEvent
 from tests.venues.helpers import Clock, order, place
 
 
@@ -178,7 +178,7 @@ async def test_opening_fees_survive_a_restart_so_the_round_trip_reports_them(tmp
     from grace_desktop.domain.models import OrderRequest
     from grace_desktop.storage import open_storage
     from grace_desktop.venues.paper import PaperVenue
-    from grace_desktop.venues.paper_events import FillEvent
+    from grace_desktop.venues.paper.events import FillEvent
 
     store = open_storage(tmp_path)
     venue = PaperVenue(store, slippage_bps=0.0)

@@ -7,7 +7,7 @@ import pytest
 from grace_desktop.domain import margin
 from grace_desktop.domain.enums import OrderStatus, Side
 from grace_desktop.venues.paper import PaperVenue
-from grace_desktop.venues.paper_events import FillEvent
+from grace_desktop.venues.paper.events import FillEvent
 from tests.venues.helpers import Clock, place
 
 

@@ -15,10 +15,10 @@ from grace_desktop.domain import funding, margin
 from grace_desktop.domain.enums import OrderSide, OrderStatus, OrderType
 from grace_desktop.domain.models import Fill, MarketSpec, Order, OrderRequest, Position
 from grace_desktop.venues.base import OrderRejected
-from grace_desktop.venues.paper_engine import PaperEngine, new_id
-from grace_desktop.venues.paper_events import FundingEvent, LiquidationEvent, OrderEvent
-from grace_desktop.venues.paper_positions import apply_fill
-from grace_desktop.venues.paper_state import Change
+from grace_desktop.venues.paper.engine import PaperEngine, new_id
+from grace_desktop.venues.paper.events import FundingEvent, LiquidationEvent, OrderEvent
+from grace_desktop.venues.paper.positions import apply_fill
+from grace_desktop.venues.paper.state import Change
 
 
 class FundingModel:

@@ -3,7 +3,7 @@
 Synchronous and free of I/O so it can be tested and reasoned about on its own; the async
 PaperVenue wraps it with persistence, locking and listeners. Every operation returns a
 `Change` (a draft) and touches live state only in `apply`. Tick-driven work (resting
-limits, liquidations, funding) lives in paper_ticks.py.
+limits, liquidations, funding) lives in ticks.py.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.models import Fill, MarketSpec, Order, OrderRequest, Portfolio, Position
 from grace_desktop.domain.trigger_book import TriggerBook
 from grace_desktop.venues.base import OrderRejected
-from grace_desktop.venues.paper_events import FillEvent, OrderEvent
-from grace_desktop.venues.paper_positions import FillOutcome, apply_fill, lots
-from grace_desktop.venues.paper_state import AccountState, Change
+from grace_desktop.venues.paper.events import FillEvent, OrderEvent
+from grace_desktop.venues.paper.positions import FillOutcome, apply_fill, lots
+from grace_desktop.venues.paper.state import AccountState, Change
 
 _EPS = 1e-9
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from grace_desktop.domain.models import Order, Position
-from grace_desktop.venues.paper_events import PaperEvent
+from grace_desktop.venues.paper.events import PaperEvent
 
 
 @dataclass(slots=True)

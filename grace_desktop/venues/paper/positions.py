@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from grace_desktop.domain import margin
 from grace_desktop.domain.enums import OrderSide
 from grace_desktop.domain.models import MarketSpec, Position
-from grace_desktop.venues.paper_events import ClosedPart
+from grace_desktop.venues.paper.events import ClosedPart
 
 
 def lots(size: float, spec: MarketSpec) -> float:

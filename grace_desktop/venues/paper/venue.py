@@ -1,6 +1,6 @@
 """The embedded paper venue: a simulated perp + spot exchange behind the Venue protocol.
 
-Bookkeeping is in paper_engine/paper_ticks (synchronous, no I/O). This class adds what a
+Bookkeeping is in engine/ticks (synchronous, no I/O). This class adds what a
 live venue needs: an asyncio lock so orders and ticks change state one at a time, writes
 through `store.paper.save` (one transaction per change, in a single worker thread, made
 before the change goes live), price fan-out and listeners. Ticks that change nothing
@@ -20,11 +20,11 @@ from grace_desktop.domain import margin
 from grace_desktop.domain import validation as v
 from grace_desktop.domain.models import MarketSpec, Order, OrderRequest, Portfolio, Position
 from grace_desktop.venues.base import OrderRejected, Tick, VenueError, VenueHealth
-from grace_desktop.venues.paper_engine import PaperEngine
-from grace_desktop.venues.paper_events import FillEvent, FundingEvent, LiquidationEvent, OrderEvent, PaperEvent
-from grace_desktop.venues.paper_markets import default_markets
-from grace_desktop.venues.paper_state import Change
-from grace_desktop.venues.paper_ticks import FundingModel, plan_tick
+from grace_desktop.venues.paper.engine import PaperEngine
+from grace_desktop.venues.paper.events import FillEvent, FundingEvent, LiquidationEvent, OrderEvent, PaperEvent
+from grace_desktop.venues.paper.markets import default_markets
+from grace_desktop.venues.paper.state import Change
+from grace_desktop.venues.paper.ticks import FundingModel, plan_tick
 from grace_desktop.venues.price_stream import PriceSubscription
 
 if TYPE_CHECKING:
