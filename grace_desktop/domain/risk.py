@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from grace_desktop.domain import margin
 from grace_desktop.domain import validation as v
+from grace_desktop.domain.enums import OrderSide, OrderType
 from grace_desktop.domain.models import MarketSpec, OrderRequest, Portfolio
 from grace_desktop.domain.volatility import DEFAULT_TIERS, VolatilityCap, VolatilityTier, leverage_cap
 
@@ -71,7 +72,10 @@ class RiskPolicy:
     def evaluate(
         self, request: OrderRequest, spec: MarketSpec, portfolio: Portfolio, price: float, daily_vol: float | None = None
     ) -> RiskDecision:
-        price = v.positive("price", request.price if request.price is not None else price)
+        # A market order fills wherever the book is: it is checked at `price` (the caller passes the
+        # mark moved by the slippage bound, see market_fill_price), never at a price it names.
+        limit = request.price if request.order_type is OrderType.LIMIT else None
+        price = v.positive("price", limit if limit is not None else price)
         reasons: list[RiskReason] = []
         notes: list[str] = []
         allowed, cap = self.allowed_leverage(spec, daily_vol)
@@ -129,3 +133,13 @@ class RiskPolicy:
             reasons=tuple(reasons),
             notes=tuple(notes),
         )
+
+
+# How far from the mark a market order may fill: closes are sent as limits capped here where a
+# venue's market orders have no bound, and every market order is risk-checked at this price.
+MARKET_PRICE_BOUND = 0.005
+
+
+def market_fill_price(side: OrderSide, mark: float, bound: float = MARKET_PRICE_BOUND) -> float:
+    """The worst price a market order may fill at: above the mark for a buy, below it for a sell."""
+    return mark * (1 + bound) if OrderSide.parse(side) is OrderSide.BUY else mark * (1 - bound)

@@ -9,9 +9,10 @@ from typing import Any
 
 from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.events import EventBus, VenueStatusChanged
-from grace_desktop.services.journal import TradeJournal
 from grace_desktop.services.monitor import PositionMonitor
+from grace_desktop.services.round_trips import VenueJournal
 from grace_desktop.services.selector import VenueSelector
+from grace_desktop.services.tasks import TaskSupervisor
 from grace_desktop.services.trading import TradingService
 from grace_desktop.storage import Storage
 from grace_desktop.venues.base import Venue
@@ -34,7 +35,7 @@ class Services:
     selector: VenueSelector
     trading: TradingService
     monitor: PositionMonitor
-    journal: TradeJournal
+    journal: VenueJournal
     venues: dict[str, Venue] = field(default_factory=dict)
     _stopped: bool = False
 
@@ -49,8 +50,9 @@ class Services:
         if self._stopped:
             return
         self._stopped = True
+        self.journal.stop()
+        await self.trading.orders.stop()
         await self.monitor.stop()
-        self.journal.detach()
         for name, venue in self.venues.items():
             try:
                 await venue.close()
@@ -61,49 +63,60 @@ class Services:
 SIMULATED = "simulated"
 
 
+def check_venue(name: str) -> None:
+    """Refuse a venue this build cannot run before anything (a data dir, a database) is created."""
+    if name != "paper":
+        raise VenueUnavailableError(f"the {name} venue adapter is not part of this build yet; use --venue paper")
+
+
 def build_venue(name: str, store: Storage, *, feed: Any = SIMULATED, mango_url: str | None = None) -> Venue:
     """`feed` for the paper venue: "simulated" (the default live-looking prices), None (prices are
     pushed by the caller, as tests do) or any async iterable of Ticks (e.g. a ReplayFeed)."""
-    if name == "paper":
-        from grace_desktop.venues.feeds import SimulatedFeed
-        from grace_desktop.venues.paper import PaperVenue
+    check_venue(name)
+    from grace_desktop.venues.feeds import SimulatedFeed
+    from grace_desktop.venues.paper import PaperVenue
 
-        if feed == SIMULATED:
-            feed = SimulatedFeed(seed=int(time.time()))
-        return PaperVenue(store, feed=feed)
-    raise VenueUnavailableError(
-        f"the {name} venue adapter is not part of this build yet; use --venue paper"
-    )
+    if feed == SIMULATED:
+        feed = SimulatedFeed(seed=int(time.time()))
+    return PaperVenue(store, feed=feed)
 
 
 async def build_services(
     store: Storage, venue: str = "paper", *, mango_url: str | None = None, feed: Any = SIMULATED,
-    account: str | None = None, sweep_interval: float = 3.0,
-    retry_delays: tuple[float, ...] | None = None,
+    account: str | None = None, sweep_interval: float = 3.0, retry_delays: tuple[float, ...] | None = None,
+    venues: dict[str, Venue] | None = None, internal_account: bool = False, order_timeout: float = 10.0,
 ) -> Services:
-    """Build everything for `venue` and start it on the running loop; stop() undoes it all."""
+    """Build everything for `venue` and start it on the running loop; stop() undoes it all.
+
+    `venues` replaces the built venues (tests pass doubles, or a second venue as a fallback);
+    its entry named `venue` is the primary.
+    """
     bus = EventBus()
     alerts = AlertStream(store, bus)
-    venues: dict[str, Venue] = {venue: build_venue(venue, store, feed=feed, mango_url=mango_url)}
+    tasks = TaskSupervisor()
+    tasks.set_failure_hook(lambda name, exc: alerts.error("Internal error", f"{name} stopped: {exc}"))
+    built: dict[str, Venue] = venues if venues is not None else {
+        venue: build_venue(venue, store, feed=feed, mango_url=mango_url)}
     account = account or (DEFAULT_ACCOUNT if venue == "paper" else venue)
-    store.accounts.ensure(account, venue)
-    for v in venues.values():
+    await store.write(store.accounts.ensure, account, venue, internal=internal_account)
+    for v in built.values():
         await v.start()
-    selector = VenueSelector(venues, primary=venue)
-    trading = TradingService(store, selector, bus, alerts)
+    selector = VenueSelector(built, primary=venue)
+    trading = TradingService(store, selector, bus, alerts, tasks=tasks, order_timeout=order_timeout)
     await trading.load_markets()
     monitor_kwargs: dict[str, Any] = {"sweep_interval": sweep_interval}
     if retry_delays is not None:
         monitor_kwargs["retry_delays"] = retry_delays
     monitor = PositionMonitor(trading, store, bus, alerts, **monitor_kwargs)
-    journal = TradeJournal(store, bus, alerts, trading.purposes)
-    for name, v in venues.items():
+    journal = VenueJournal(store, bus, alerts, trading.market_data, trading.orders, tasks, clock=time.time)
+    for name, v in built.items():
+        await journal.catch_up(name, v)
         journal.attach(name, v)
     settled = await trading.reconcile_intents()
     if settled:
-        alerts.info("Recovered orders", f"{len(settled)} order(s) left unfinished by the last run were reconciled")
+        alerts.info("Recovered orders", f"{len(settled)} order(s) left open by the last run were resolved")
     await monitor.start([account])
-    for name, v in venues.items():
+    for name, v in built.items():
         health = await v.health()
         bus.publish(VenueStatusChanged(name, health.ok, health.detail))
-    return Services(store, account, bus, alerts, selector, trading, monitor, journal, venues)
+    return Services(store, account, bus, alerts, selector, trading, monitor, journal, built)

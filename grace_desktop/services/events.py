@@ -6,8 +6,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from grace_desktop.domain.models import Order, Portfolio
-from grace_desktop.storage.records import AlertRecord, TradeRecord
+from grace_desktop.domain.models import Order, Portfolio, Position
+from grace_desktop.storage.records import AlertRecord, ConditionRecord, TradeRecord
 from grace_desktop.venues.base import Tick
 
 log = logging.getLogger(__name__)
@@ -25,8 +25,45 @@ class PortfolioChanged:
 
 @dataclass(frozen=True, slots=True)
 class OrderUpdated:
+    """An order's journaled state changed (sent, unknown, resolved, filled...)."""
+
     account: str
     order: Order
+    venue: str = ""
+    purpose: str = ""
+    has_exits: bool = False  # exits were staged with it and wait for its outcome
+
+
+@dataclass(frozen=True, slots=True)
+class PositionUpdated:
+    """A venue reported (or a read found) the position in a market: None when flat."""
+
+    venue: str
+    account: str
+    market: str
+    position: Position | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionArmed:
+    """A new entry condition was journaled and must be armed in the monitor's trigger book."""
+
+    condition: ConditionRecord
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsChanged:
+    account: str
+
+
+@dataclass(frozen=True, slots=True)
+class MarketStale:
+    """No tick from `venue` for `market` for `age` seconds (stale=True), or prices are back (stale=False)."""
+
+    venue: str
+    market: str
+    stale: bool
+    age: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +83,8 @@ class VenueStatusChanged:
     detail: str
 
 
-Event = PriceTick | PortfolioChanged | OrderUpdated | TradeClosed | AlertRaised | VenueStatusChanged
+Event = (PriceTick | PortfolioChanged | OrderUpdated | TradeClosed | AlertRaised | VenueStatusChanged | PositionUpdated
+         | SettingsChanged | MarketStale | ConditionArmed)
 Listener = Callable[[object], None]
 
 

@@ -1,18 +1,23 @@
-"""Exits sent with a trade: stored before the order goes out, kept or dropped by its outcome.
+"""Exits sent with a trade: stored with its journaled intent, kept or dropped by its outcome.
 
-Staging them between the journaled intent and the venue call means a crash at any point
-leaves them tied to a client id that start-up reconciliation settles: kept if the venue
-filled the order, cancelled if it never got it. Older exits of the same kind are replaced
-only once the new order is in, so a refused order never strips a position of its stops.
+They are written in the same transaction as the order's intent (OrderLifecycle), tied to its
+client id, so a crash at any point leaves them to whatever the order turns out to be: kept
+once the venue filled it (or it rests), cancelled once it provably did not. Until then —
+an UNKNOWN order — they wait. Older exits of the same kind are replaced only once the new
+order is in, so a refused order never strips a position of its stops.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from grace_desktop.domain.enums import OrderStatus
+from grace_desktop.domain.models import Order
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.storage import Storage
 from grace_desktop.storage.records import ConditionRecord
+
+Resync = Callable[[str, str, str], Awaitable[None]]
 
 
 def exit_records(conditions: TradeConditions) -> list[tuple[str, dict[str, object]]]:
@@ -27,37 +32,58 @@ def exit_records(conditions: TradeConditions) -> list[tuple[str, dict[str, objec
 
 
 class ExitConditions:
-    def __init__(self, store: Storage, resync: Callable[[str, str], Awaitable[None]],
-                 clock: Callable[[], float]) -> None:
+    def __init__(self, store: Storage, clock: Callable[[], float]) -> None:
         self._store = store
-        self._resync = resync
         self._clock = clock
+        self._settled: set[str] = set()
 
-    def stage(self, account: str, market: str, conditions: TradeConditions, client_id: str) -> None:
+    async def settle(self, order: Order, resync: Resync) -> None:
+        """Keep or drop the exits staged with `order`, once its outcome is known."""
+        if order.status in (OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED, OrderStatus.OPEN):
+            keep = True
+        elif order.status.is_final:
+            keep = False
+        else:
+            return  # unknown or submitted: the exits wait
+        if order.client_id in self._settled:
+            return
+        self._settled.add(order.client_id)
+        request = order.request
+        changed = await self._store.write(self._settle, order.client_id, request.account, request.market, keep,
+                                          order.status.value)
+        if changed:
+            venue = changed[0].venue
+            await resync(venue, request.account, request.market)
+
+    def _settle(self, client_id: str, account: str, market: str, keep: bool, status: str) -> list[ConditionRecord]:
+        store = self._store
         now = self._clock()
-        for kind, params in exit_records(conditions):
-            self._store.conditions.add(
-                ConditionRecord(account, market, kind, {**params, "client_id": client_id}, created_at=now)
-            )
+        with store.transaction():
+            armed = store.conditions.armed(account=account, market=market)
+            mine = [c for c in armed if c.params.get("client_id") == client_id]
+            if keep:
+                kinds = {c.kind for c in mine}
+                for old in armed:
+                    if old.kind in kinds and old.params.get("client_id") != client_id and old.id is not None \
+                            and old.venue == (mine[0].venue if mine else old.venue):
+                        store.conditions.set_status(old.id, "cancelled", reason="replaced", ts=now)
+            else:
+                for cond in mine:
+                    if cond.id is not None:
+                        store.conditions.set_status(cond.id, "cancelled", reason=f"order {status}", ts=now)
+        return mine
 
-    async def confirm(self, account: str, market: str, client_id: str) -> None:
-        """The order is in: its exits replace older ones of the same kind, and the position is re-planned."""
-        armed = self._store.conditions.armed(account=account, market=market)
-        kinds = {c.kind for c in armed if c.params.get("client_id") == client_id}
-        for old in armed:
-            if old.kind in kinds and old.params.get("client_id") != client_id and old.id is not None:
-                self._store.conditions.set_status(old.id, "cancelled", reason="replaced", ts=self._clock())
-        await self._resync(account, market)
-
-    async def drop(self, account: str, market: str, client_id: str, reason: str) -> None:
-        """The order never made it: its exits go, the position keeps the ones it had."""
-        for cond in self._store.conditions.armed(account=account, market=market):
-            if cond.params.get("client_id") == client_id and cond.id is not None:
-                self._store.conditions.set_status(cond.id, "cancelled", reason=reason, ts=self._clock())
-        await self._resync(account, market)
-
-    async def attach(self, account: str, market: str, conditions: TradeConditions) -> None:
-        """Exits for an existing position, not tied to an order."""
+    async def attach(self, venue: str, account: str, market: str, conditions: TradeConditions) -> None:
+        """Exits for an existing position, not tied to an order: they replace older ones of the same kind."""
         tag = f"attached-{self._clock()!r}"
-        self.stage(account, market, conditions, tag)
-        await self.confirm(account, market, tag)
+        now = self._clock()
+
+        def add() -> None:
+            with self._store.transaction():
+                for kind, params in exit_records(conditions):
+                    self._store.conditions.add(ConditionRecord(account, market, kind, {**params, "client_id": tag},
+                                                               created_at=now, venue=venue))
+
+        await self._store.write(add)
+        await self._store.write(self._settle, tag, account, market, True, "attached")
+        self._settled.add(tag)

@@ -1,8 +1,9 @@
 """PositionMonitor: event-driven auto-trading on every tick, plus a slow reconciliation sweep.
 
-Each tick goes through the domain TriggerBook, so it costs O(log n + fired) whatever the
-number of positions and conditions. Orders are never placed here directly: closes and
-entries go through TradingService like any other trade.
+State is keyed by (venue, account, market): every venue that holds positions is watched,
+each with its own trigger book, so a tick costs O(log n + fired) whatever the number of
+positions and conditions. Orders are never placed here: closes and entries go through
+TradingService. The monitor learns of fills, positions and settings from bus events.
 """
 
 from __future__ import annotations
@@ -10,82 +11,133 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import Any
 
 from grace_desktop.domain import margin
 from grace_desktop.domain.conditions import ExitRule
-from grace_desktop.domain.enums import OrderType
+from grace_desktop.domain.enums import OrderStatus
 from grace_desktop.domain.models import Position
+from grace_desktop.domain.staleness import StalenessWatch
 from grace_desktop.domain.trigger_book import TriggerBook
 from grace_desktop.services.alerts import AlertStream
-from grace_desktop.services.events import EventBus, OrderUpdated, TradeClosed
+from grace_desktop.services.events import (
+    ConditionArmed,
+    EventBus,
+    MarketStale,
+    OrderUpdated,
+    PositionUpdated,
+    SettingsChanged,
+    TradeClosed,
+)
 from grace_desktop.services.exit_conditions import ExitConditions
+from grace_desktop.services.monitor_closes import CloseRunner
 from grace_desktop.services.monitor_entries import EntryConditions
-from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.services.trading import TradingService
 from grace_desktop.services.trailing_marks import TrailingMarks
 from grace_desktop.services.watch import RATCHET, Watch, arm_trailing, fingerprint, pick_rule, plan_exits
 from grace_desktop.storage import Storage
-from grace_desktop.venues.base import Tick, VenueError
+from grace_desktop.storage.records import ConditionRecord
+from grace_desktop.venues.base import Tick, Venue, VenueError
+from grace_desktop.venues.supervisor import StreamStatus, SupervisedStream
 
 log = logging.getLogger(__name__)
 
 RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
-# Raise the failed-close alert on the first failure and then every so many.
-ALERT_EVERY = 5
 TRAILING_FLUSH_S = 1.0
 # One equity point a minute is plenty for the curve (a point per sweep would be 28,800 a day).
 EQUITY_EVERY_S = 60.0
+STALE_AFTER_S = 30.0
 
-PositionKey = tuple[str, str]
+PositionKey = tuple[str, str, str]  # venue, account, market
 
 
 class PositionMonitor:
     def __init__(
         self, trading: TradingService, store: Storage, bus: EventBus, alerts: AlertStream, *,
         sweep_interval: float = 3.0, retry_delays: tuple[float, ...] = RETRY_DELAYS,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.time, stale_after: float = STALE_AFTER_S,
     ) -> None:
         self.trading = trading
         self.store = store
         self.bus = bus
         self.alerts = alerts
-        self.book = TriggerBook()
+        self.tasks = trading.tasks
+        self.books: dict[str, TriggerBook] = {name: TriggerBook() for name in trading.selector.venues}
         self.sweep_interval = sweep_interval
         self.retry_delays = retry_delays
         self._clock = clock
         self._watches: dict[PositionKey, Watch] = {}
-        self._closing: set[PositionKey] = set()
-        self._guard_reduced: set[PositionKey] = set()
         self.trailing_marks = TrailingMarks(store, clock)
-        self._loops: list[asyncio.Task[Any]] = []
-        self._equity_at: dict[str, float] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.staleness = StalenessWatch(stale_after)
+        self._loops: set[asyncio.Task[Any]] = set()
+        self._equity_at: dict[tuple[str, str], float] = {}
         self._accounts: set[str] = set()
         self._running = False
         self._unsubscribe: Callable[[], None] | None = None
         self.entries = EntryConditions(self)
-        trading.condition_sink = self.entries.arm_new
-        self.exits = ExitConditions(store, self.sync_account_market, clock)
-        trading.exit_hooks = self.exits
-        trading.after_fill.append(self.sync_account_market)
-        trading.after_settings.append(self.sync_account)
+        self.exits = ExitConditions(store, clock)
+        self.closes = CloseRunner(self)
+
+    @property
+    def book(self) -> TriggerBook:
+        """The primary venue's trigger book (what most callers and benchmarks look at)."""
+        return self.books[self.trading.selector.primary]
 
     # ----- lifecycle -----------------------------------------------------------------------
     async def start(self, accounts: list[str]) -> None:
         self._running = True
         self._accounts.update(accounts)
-        for venue in self.trading.selector.venues.values():
-            listen = getattr(venue, "add_tick_listener", None)
-            if listen is not None:
-                listen(self.on_tick)
-            else:
-                self.spawn(self._consume(venue))
+        now = time.monotonic()
+        for name, venue in self.trading.selector.venues.items():
+            for market in self.trading.market_data.markets():
+                if self.trading.spec(market, name) is not None:
+                    self.staleness.expect(name, market, now)
+            self._loops.add(self.tasks.spawn(self._consume(name, venue), name=f"prices-{name}"))
         self._unsubscribe = self.bus.subscribe(self._on_event)
+        await self.end_orphan_conditions()
         await self.entries.load()
         await self.sweep()
-        self._loops = [self.spawn(self._sweep_forever()), self.spawn(self._flush_forever())]
+        for coro, name in ((self._sweep_forever(), "sweep"), (self._flush_forever(), "trailing-flush"),
+                           (self._stale_forever(), "staleness")):
+            self._loops.add(self.tasks.spawn(coro, name=name))
+
+    async def stop(self) -> None:
+        self._running = False
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        await self.tasks.cancel_all()
+        await self.flush_trailing()
+
+    @property
+    def pending_tasks(self) -> int:
+        """Work in flight (closes, entries, re-reads, order resolution); the long-lived loops are not counted."""
+        return self.tasks.pending(self._loops)
+
+    def spawn(self, coro: Any, name: str = "") -> asyncio.Task[Any]:
+        return self.tasks.spawn(coro, name=name)
+
+    async def _consume(self, name: str, venue: Venue) -> None:
+        def status(s: StreamStatus) -> None:
+            from grace_desktop.services.events import VenueStatusChanged
+
+            self.bus.publish(VenueStatusChanged(name, s.state == "connected", f"prices {s.state}: {s.detail}".strip()))
+            if s.state == "reconnecting" and s.attempt == 1:
+                self.alerts.warning(f"{name}: price stream interrupted", f"{s.detail}; reconnecting")
+
+        stream = SupervisedStream(name, lambda: venue.subscribe_prices(None), on_status=status)
+        async for tick in stream:
+            self.on_tick(tick)
+
+    async def _sweep_forever(self) -> None:
+        while self._running:
+            await asyncio.sleep(self.sweep_interval)
+            try:
+                await self.sweep()
+                await self.trading.orders.flush_unjournaled()
+            except Exception:
+                log.exception("reconciliation sweep failed")
 
     async def _flush_forever(self) -> None:
         while self._running:
@@ -95,72 +147,62 @@ class PositionMonitor:
     async def flush_trailing(self) -> None:
         await self.trailing_marks.flush(self._watches)
 
-    async def stop(self) -> None:
-        self._running = False
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
-        for venue in self.trading.selector.venues.values():
-            remove = getattr(venue, "remove_tick_listener", None)
-            if remove is not None:
-                remove(self.on_tick)
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        self._tasks.clear()
-        await self.flush_trailing()
-
-    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        """Start a task and hold a strong reference until it ends (the loop only keeps weak ones)."""
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
-
-    @property
-    def pending_tasks(self) -> int:
-        """Work in flight (closes, entries, re-reads); the sweep and flush loops are not counted."""
-        return len(self._tasks) - sum(1 for t in self._loops if not t.done())
-
-    async def _consume(self, venue: Any) -> None:
-        async for tick in venue.subscribe_prices(None):
-            self.on_tick(tick)
-
-    async def _sweep_forever(self) -> None:
+    async def _stale_forever(self) -> None:
         while self._running:
-            await asyncio.sleep(self.sweep_interval)
-            try:
-                await self.sweep()
-            except Exception:
-                log.exception("reconciliation sweep failed")
+            await asyncio.sleep(1.0)
+            for change in self.staleness.check(time.monotonic()):
+                self.bus.publish(MarketStale(change.venue, change.market, change.stale, change.age))
+                blind = [k for k in self._watches if k[0] == change.venue and k[2] == change.market]
+                if change.stale:
+                    extra = f"; stops and the liquidation guard of {len(blind)} position(s) are running blind" \
+                        if blind else ""
+                    self.alerts.warning("Prices stale", f"{change.market} on {change.venue}: no price for "
+                                        f"{change.age:.0f} s{extra}", market=change.market)
+                else:
+                    self.alerts.info("Prices back", f"{change.market} on {change.venue} is quoted again",
+                                     market=change.market)
+
+    def is_blind(self, venue: str, market: str) -> bool:
+        return self.staleness.is_stale(venue, market, time.monotonic())
 
     def _on_event(self, event: object) -> None:
-        """Positions that change at the venue later (resting limits filling, liquidations) are re-read now."""
         if not self._running:
             return
-        if isinstance(event, OrderUpdated) and event.order.request.order_type is OrderType.LIMIT:
-            if event.order.filled_size > 0:
-                self.spawn(self.sync_account_market(event.account, event.order.request.market))
+        if isinstance(event, PositionUpdated):
+            self.spawn(self._position_changed(event.venue, event.account, event.market, event.position))
+        elif isinstance(event, OrderUpdated):
+            order = event.order
+            if event.has_exits:
+                self.spawn(self.exits.settle(order, self.resync))
+            if order.filled_size > 0 or order.status is OrderStatus.FILLED:
+                self.spawn(self.sync_account_market(order.request.account, order.request.market, event.venue or None))
         elif isinstance(event, TradeClosed) and event.trade.close_reason in ("liquidation", "limit"):
-            self.spawn(self.sync_account_market(event.trade.account, event.trade.market))
+            self.spawn(self.sync_account_market(event.trade.account, event.trade.market, event.trade.venue))
+        elif isinstance(event, SettingsChanged):
+            self.spawn(self.sync_account(event.account))
+        elif isinstance(event, ConditionArmed) and event.condition.kind == "entry":
+            self.entries.arm(event.condition)
 
     # ----- the hot path ---------------------------------------------------------------------
     def on_tick(self, tick: Tick) -> None:
-        self.trading.on_tick(tick)
-        fired = self.book.on_tick(tick.market, tick.price)
-        if fired:
-            self._handle(fired, tick)
+        venue = tick.venue or self.trading.selector.primary
+        self.trading.market_data.on_tick(tick)
+        self.staleness.seen(venue, tick.market, time.monotonic())
+        book = self.books.get(venue)
+        if book is not None:
+            fired = book.on_tick(tick.market, tick.price)
+            if fired:
+                self._handle(venue, fired, tick)
         self.bus.publish(tick)
 
-    def _handle(self, fired: list[Any], tick: Tick) -> None:
+    def _handle(self, venue: str, fired: list[Any], tick: Tick) -> None:
         by_position: dict[PositionKey, list[str]] = {}
         for key in fired:
             if key[0] == "entry":
                 self.entries.fire(key[1], tick.price)
                 continue
             _, account, market, rule = key
-            by_position.setdefault((account, market), []).append(rule)
+            by_position.setdefault((venue, account, market), []).append(rule)
         for pos_key, rules in by_position.items():
             watch = self._watches.get(pos_key)
             if watch is None:
@@ -173,144 +215,100 @@ class PositionMonitor:
                 self._arm_level(pos_key, ExitRule.TRAILING_STOP.value, watch)
             rule = pick_rule(rules)
             if rule is not None:
-                self._act(pos_key, watch, rule, tick.price)
-
-    def _act(self, pos_key: PositionKey, watch: Watch, rule: ExitRule, price: float) -> None:
-        account, market = pos_key
-        settings = self.trading.settings(account)
-        if not settings.auto_trading_enabled:
-            if rule.value not in watch.alerted:
-                watch.alerted.add(rule.value)
-                self.alerts.warning(f"{_title(rule)} reached", f"{market} at {price:g}; auto-trading is off, no order sent",
-                                    account=account, market=market)
-                self._decide(account, market, rule.value, price, "alert", "auto-trading off")
-            return
-        if pos_key in self._closing:
-            return  # one close per position, however many rules cross
-        fraction = 1.0
-        if rule is ExitRule.LIQUIDATION_GUARD and pos_key not in self._guard_reduced:
-            # Isolated margin keeps the liquidation price on a proportional reduce, so the guard
-            # acts in two steps: reduce first, close the rest if the mark is still in the zone.
-            fraction = settings.liquidation_guard_reduce_fraction
-        self._closing.add(pos_key)
-        for level in watch.levels:  # disarm the rest until the position is re-read
-            self.book.cancel(("exit", account, market, level))
-        self.spawn(self._close(pos_key, rule, price, fraction, watch))
-
-    async def _close(self, pos_key: PositionKey, rule: ExitRule, price: float, fraction: float, watch: Watch) -> None:
-        account, market = pos_key
-        action = "close" if fraction >= 1 else f"reduce {fraction:.0%}"
-        attempt = 0
-        try:
-            while True:
-                try:
-                    result = await self.trading.close_position(account, market, fraction, reason=rule.value)
-                except Exception as exc:  # keep retrying: an unprotected position is the worst outcome
-                    log.exception("close of %s %s raised", account, market)
-                    ok, gone, why = False, False, str(exc) or type(exc).__name__
-                else:
-                    ok = result.success
-                    why = "; ".join(result.reasons)
-                    gone = not ok and why.startswith("no open position")
-                if ok:
-                    if rule is ExitRule.LIQUIDATION_GUARD and fraction < 1:
-                        self._guard_reduced.add(pos_key)
-                    self._decide(account, market, rule.value, price, action, result.message)
-                    if fraction >= 1:  # after a reduce the rest stays open under the same exits
-                        self._set_conditions(watch, "fired", price, rule.value)
-                    self.alerts.raise_alert(
-                        "critical" if rule is ExitRule.LIQUIDATION_GUARD else "info",
-                        f"{_title(rule)}: {action}", f"{market} {action} at about {price:g}: {result.message}",
-                        account=account, market=market,
-                    )
-                    return
-                if gone:
-                    self._decide(account, market, rule.value, price, "none", "position already closed")
-                    return
-                attempt += 1
-                self._decide(account, market, rule.value, price, f"{action} failed", why)
-                if attempt == 1 or attempt % ALERT_EVERY == 0:
-                    self.alerts.error(f"{_title(rule)}: {action} failed (attempt {attempt})",
-                                      f"{market}: {why}; retrying", account=account, market=market)
-                await asyncio.sleep(self.retry_delays[min(attempt - 1, len(self.retry_delays) - 1)])
-                if not self.trading.settings(account).auto_trading_enabled:
-                    # The user stepped in: switching auto-trading off stops the retries.
-                    self._decide(account, market, rule.value, price, "gave up", "auto-trading switched off")
-                    self.alerts.warning(f"{_title(rule)}: {action} abandoned",
-                                        f"{market}: auto-trading was switched off after {attempt} failed "
-                                        "attempt(s); the position is open", account=account, market=market)
-                    return
-        finally:
-            self._closing.discard(pos_key)
-            if self._running:
-                self.spawn(self.sync_account_market(account, market))
+                self.closes.act(pos_key, watch, rule, tick.price)
 
     # ----- positions ------------------------------------------------------------------------
     async def sweep(self) -> None:
-        """Re-read every account's positions from the venues: picks up changes made elsewhere."""
-        accounts = set(self._accounts) | {a.name for a in await asyncio.to_thread(self.store.accounts.list)}
-        self._accounts = accounts
-        for account in sorted(accounts):
-            await self.sync_account(account)
+        """Re-read every account's positions on every venue: picks up changes made elsewhere."""
+        listed = await self.store.read(self.store.accounts.list)
+        self._accounts |= {a.name for a in listed}
+        armed = await self.store.read(self.store.conditions.armed)
+        by_key: dict[PositionKey, list[ConditionRecord]] = {}
+        for cond in armed:
+            if cond.kind != "entry":
+                by_key.setdefault((cond.venue, cond.account, cond.market), []).append(cond)
+        for venue in self.trading.selector.venues:
+            for account in sorted(self._accounts):
+                await self.sync_account(account, venue, conditions=by_key)
+                await asyncio.sleep(0)  # one account at a time: ticks keep flowing during a long sweep
 
-    async def sync_account(self, account: str) -> None:
-        venue_name = self.trading.selector.primary
-        venue = self.trading.selector.venues[venue_name]
+    async def sync_account(self, account: str, venue: str | None = None,
+                           conditions: dict[PositionKey, list[ConditionRecord]] | None = None) -> None:
+        names = [venue] if venue is not None else list(self.trading.selector.venues)
+        for name in names:
+            await self._sync_account_on(account, name, conditions)
+
+    async def _sync_account_on(self, account: str, name: str,
+                               conditions: dict[PositionKey, list[ConditionRecord]] | None) -> None:
+        selector = self.trading.selector
         try:
-            positions = await venue.positions(account)
-            portfolio = await self.trading.refresh_portfolio(account, venue_name)
+            positions = await selector.venues[name].positions(account)
+            portfolio = await self.trading.portfolios.refresh(account, name) if positions or \
+                name == selector.primary else None
         except VenueError as exc:
-            self.trading.selector.record_failure(venue_name, str(exc))
+            selector.record_failure(name, str(exc))
             return
-        # The venue answers again: without this, a few failed sweeps would refuse every new trade
-        # until a close happened to succeed.
-        self.trading.selector.record_success(venue_name)
+        # The venue answers again: a few failed sweeps must not refuse every new trade until a close succeeds.
+        selector.record_success(name)
         now = self._clock()
-        if now - self._equity_at.get(account, -EQUITY_EVERY_S) >= EQUITY_EVERY_S:
-            self._equity_at[account] = now
-            self.store.equity.record(account, now, margin.equity(portfolio), margin.free_collateral(portfolio))
+        if portfolio is not None and now - self._equity_at.get((name, account), -EQUITY_EVERY_S) >= EQUITY_EVERY_S:
+            self._equity_at[(name, account)] = now
+            self.spawn(self.store.write(self.store.equity.record, account, now, margin.equity(portfolio),
+                                        margin.free_collateral(portfolio)))
+        if conditions is None:
+            armed = await self.store.read(self.store.conditions.armed, account, None, name)
+            conditions = {}
+            for cond in armed:
+                if cond.kind != "entry":
+                    conditions.setdefault((name, account, cond.market), []).append(cond)
         seen = {p.market for p in positions}
         for position in positions:
-            self._sync(position)
-        # A close in flight settles its own conditions (fired, at its price) and re-reads after.
-        for key in [k for k in self._watches if k[0] == account and k[1] not in seen and k not in self._closing]:
-            self._forget(key, closed=True)
+            self._sync(name, position, conditions.get((name, account, position.market), []))
+        for key in [k for k in self._watches if k[0] == name and k[1] == account and k[2] not in seen]:
+            if not self.closes.closing(key):  # a close in flight re-reads when it is done
+                await self._forget(key, closed=True)
 
-    async def sync_account_market(self, account: str, market: str) -> None:
+    async def sync_account_market(self, account: str, market: str, venue: str | None = None) -> None:
         self._accounts.add(account)
-        venue = self.trading.selector.venues[self.trading.selector.primary]
-        try:
-            positions = await venue.positions(account)
-        except VenueError:
-            return
-        position = next((p for p in positions if p.market == market), None)
-        if position is None:
-            if (account, market) not in self._closing:  # else the close settles it, then re-reads
-                self._forget((account, market), closed=True)
-        else:
-            self._sync(position, force=True)
+        names = [venue] if venue is not None else list(self.trading.selector.venues)
+        for name in names:
+            try:
+                positions = await self.trading.selector.venues[name].positions(account)
+            except VenueError:
+                continue
+            await self._position_changed(name, account, market, next((p for p in positions if p.market == market), None))
 
-    def _sync(self, position: Position, force: bool = False) -> None:
-        key = position.key
-        if key in self._closing:
+    async def resync(self, venue: str, account: str, market: str) -> None:
+        await self.sync_account_market(account, market, venue)
+
+    async def _position_changed(self, venue: str, account: str, market: str, position: Position | None) -> None:
+        key = (venue, account, market)
+        if position is None:
+            if not self.closes.closing(key):
+                await self._forget(key, closed=True)
+            return
+        armed = await self.store.read(self.store.conditions.armed, account, market, venue)
+        self._sync(venue, position, [c for c in armed if c.kind != "entry"], force=True)
+
+    def _sync(self, venue: str, position: Position, exits: list[ConditionRecord], force: bool = False) -> None:
+        key = (venue, position.account, position.market)
+        if self.closes.closing(key):
             return
         watch = self._watches.get(key)
         if watch is not None and watch.position.side is not position.side:
             # A flip closed the position those exits were set for: a long's "take profit at 110"
             # would close the new short at once. Its conditions end here.
-            self._forget(key, closed=True)
+            self._drop_watch(key)
+            self.spawn(self._end_conditions(watch, "position flipped"))
             watch = None
-        conditions = self.store.conditions.armed(account=position.account, market=position.market)
-        exits = [c for c in conditions if c.kind != "entry"]
         settings = self.trading.settings(position.account)
-        if watch is not None and not force and watch.fingerprint == fingerprint(
-            position, settings, tuple(c.id for c in exits if c.id is not None)
-        ):
+        ids = tuple(c.id for c in exits if c.id is not None)
+        if watch is not None and not force and watch.fingerprint == fingerprint(position, settings, ids):
             return
-        spec = self.trading.spec(position.market)
+        spec = self.trading.spec(position.market, venue) or self.trading.spec(position.market)
         if spec is None:
             return
-        mark = self.trading.mark(position.market) or position.entry_price
+        mark = self.trading.mark(position.market, venue) or position.entry_price
         new = plan_exits(position, spec, settings, exits, mark)
         if watch is not None:
             # Alert-only rules stay quiet once reported, unless the entry moved or auto-trading was just
@@ -318,12 +316,12 @@ class PositionMonitor:
             same_mode = watch.settings is not None and watch.settings.auto_trading_enabled == settings.auto_trading_enabled
             if watch.position.entry_price == position.entry_price and same_mode:
                 new.alerted = watch.alerted
-            if watch.trailing is not None and new.trailing is not None and watch.position.side is position.side:
+            if watch.trailing is not None and new.trailing is not None:
                 new.trailing.extreme = watch.trailing.extreme  # keep the high-water mark across adds
                 arm_trailing(new)
             self._disarm(key, watch)
         elif new.trailing is not None:
-            self.trailing_marks.resume(position, new)
+            self.trailing_marks.resume(venue, position, new)
         self._watches[key] = new
         for level in new.levels:
             if level not in new.alerted:
@@ -331,53 +329,96 @@ class PositionMonitor:
 
     def _arm_level(self, key: PositionKey, level: str, watch: Watch) -> None:
         price, direction = watch.levels[level]
-        self.book.arm(("exit", key[0], key[1], level), key[1], price, direction)
+        self.books[key[0]].arm(("exit", key[1], key[2], level), key[2], price, direction)
 
     def _disarm(self, key: PositionKey, watch: Watch) -> None:
+        book = self.books[key[0]]
         for level in watch.levels:
-            self.book.cancel(("exit", key[0], key[1], level))
+            book.cancel(("exit", key[1], key[2], level))
 
-    def _forget(self, key: PositionKey, closed: bool) -> None:
-        self._guard_reduced.discard(key)
+    def _drop_watch(self, key: PositionKey) -> Watch | None:
+        self.closes.forget(key)
         watch = self._watches.pop(key, None)
-        if watch is None:
-            return
-        self._disarm(key, watch)
-        if watch.trailing is not None:
-            self.trailing_marks.forget(key)
-        if closed:
-            self._set_conditions(watch, "cancelled", None, "position closed")
+        if watch is not None:
+            self._disarm(key, watch)
+            if watch.trailing is not None:
+                self.trailing_marks.forget(key)
+        return watch
 
-    async def attach_exits(self, account: str, market: str, conditions: TradeConditions) -> None:
+    async def _forget(self, key: PositionKey, closed: bool) -> None:
+        watch = self._drop_watch(key)
+        if watch is not None and closed:
+            await self._end_conditions(watch, "position closed")
+
+    async def _end_conditions(self, watch: Watch, reason: str) -> None:
+        if not watch.condition_ids:
+            return
+        now = self._clock()
+
+        def end() -> None:
+            with self.store.transaction():
+                for cond_id in watch.condition_ids:
+                    self.store.conditions.set_status(cond_id, "cancelled", reason=reason, ts=now)
+
+        await self.store.write(end)
+
+    async def end_orphan_conditions(self) -> int:
+        """At start-up: an armed exit whose position is gone ends now (unless its order is still open)."""
+        armed = [c for c in await self.store.read(self.store.conditions.armed) if c.kind != "entry"]
+        waiting = {o.client_id for o in self.trading.orders.unresolved()}
+        ended = 0
+        held: dict[tuple[str, str], set[str]] = {}
+        for cond in armed:
+            venue = cond.venue or self.trading.selector.primary
+            if venue not in self.trading.selector.venues or cond.params.get("client_id") in waiting:
+                continue
+            if (venue, cond.account) not in held:
+                try:
+                    positions = await self.trading.selector.venues[venue].positions(cond.account)
+                except VenueError:
+                    continue
+                held[(venue, cond.account)] = {p.market for p in positions}
+            if cond.market not in held[(venue, cond.account)] and cond.id is not None:
+                await self.store.write(self.store.conditions.set_status, cond.id, "cancelled",
+                                       reason="position gone at start-up", ts=self._clock())
+                ended += 1
+        return ended
+
+    # ----- conditions the window manages -------------------------------------------------------
+    async def attach_exits(self, account: str, market: str, conditions: Any, venue: str | None = None) -> None:
         """Give an open position new exits (the newest of each kind wins), then re-plan it."""
-        await self.exits.attach(account, market, conditions)
+        name = venue or self.trading.selector.primary
+        await self.exits.attach(name, account, market, conditions)
+        await self.resync(name, account, market)
 
     def conditions(self, account: str) -> list[ConditionRecord]:
         return self.store.conditions.armed(account=account)
 
     async def cancel_condition(self, condition_id: int) -> None:
-        record = self.store.conditions.get(condition_id)
+        record = await self.store.read(self.store.conditions.get, condition_id)
         if record is None:
             return
-        self.store.conditions.set_status(condition_id, "cancelled", reason="cancelled by user", ts=self._clock())
+        await self.store.write(self.store.conditions.set_status, condition_id, "cancelled",
+                               reason="cancelled by user", ts=self._clock())
         if record.kind == "entry":
             self.entries.disarm(condition_id)
         else:
-            await self.sync_account_market(record.account, record.market)
+            await self.resync(record.venue or self.trading.selector.primary, record.account, record.market)
 
-    def _set_conditions(self, watch: Watch, status: str, price: float | None, reason: str) -> None:
-        for cond_id in watch.condition_ids:
-            self.store.conditions.set_status(cond_id, status, fired_price=price, reason=reason, ts=self._clock())
+    def decide(self, account: str, market: str, rule: str, price: float, action: str, detail: str) -> None:
+        self.spawn(self._decide(account, market, rule, price, action, detail))
 
-    def _decide(self, account: str, market: str, rule: str, price: float, action: str, detail: str) -> None:
+    async def _decide(self, account: str, market: str, rule: str, price: float, action: str, detail: str) -> None:
         try:
-            self.store.decisions.record(account, market, rule, price, action, detail, self._clock())
+            await self.store.write(self.store.decisions.record, account, market, rule, price, action, detail,
+                                   self._clock())
         except Exception:
             log.exception("could not journal decision %s %s", rule, action)
 
-    def watched(self, account: str, market: str) -> Watch | None:
-        return self._watches.get((account, market))
-
-
-def _title(rule: ExitRule) -> str:
-    return rule.value.replace("_", " ").capitalize()
+    def watched(self, account: str, market: str, venue: str | None = None) -> Watch | None:
+        if venue is not None:
+            return self._watches.get((venue, account, market))
+        primary = self._watches.get((self.trading.selector.primary, account, market))
+        if primary is not None:
+            return primary
+        return next((w for (v, a, m), w in self._watches.items() if a == account and m == market), None)

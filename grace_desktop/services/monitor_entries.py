@@ -1,13 +1,11 @@
-"""Conditional entries: armed in the monitor's trigger book, fired once through TradingService."""
+"""Conditional entries: armed in the monitor's trigger book of their venue, fired once through TradingService."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import TYPE_CHECKING
 
 from grace_desktop.domain.conditions import EntryCondition
-from grace_desktop.domain.enums import OrderSide
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.storage.records import ConditionRecord
 
@@ -25,73 +23,75 @@ class EntryConditions:
         self._armed: dict[int, ConditionRecord] = {}
 
     async def load(self) -> None:
-        for record in await asyncio.to_thread(self.monitor.store.conditions.armed):
+        store = self.monitor.store
+        for record in await store.read(store.conditions.armed):
             if record.kind == "entry" and record.id is not None:
-                self._arm(record)
+                self.arm(record)
 
-    async def arm_new(
-        self, account: str, market: str, side: OrderSide, size: float, leverage: float, conditions: TradeConditions
-    ) -> str:
-        EntryCondition(conditions.entry_below, conditions.entry_above)  # validates the bounds
-        params: dict[str, object] = {
-            "side": side.value, "size": size, "leverage": leverage,
-            "price_below": conditions.entry_below, "price_above": conditions.entry_above,
-        }
-        for name in _EXIT_PARAMS:
-            params[name] = getattr(conditions, name)
-        record = ConditionRecord(account, market, "entry", params, created_at=self.monitor._clock())
-        cond_id = self.monitor.store.conditions.add(record)
-        self._arm(self.monitor.store.conditions.get(cond_id) or record)
-        return str(cond_id)
+    def _venue(self, record: ConditionRecord) -> str:
+        venue = record.venue or self.monitor.trading.selector.primary
+        return venue if venue in self.monitor.books else self.monitor.trading.selector.primary
 
-    def _arm(self, record: ConditionRecord) -> None:
-        assert record.id is not None
+    def arm(self, record: ConditionRecord) -> None:
+        if record.id is None:
+            return
         entry = EntryCondition(record.params.get("price_below"), record.params.get("price_above"))
         self._armed[record.id] = record
+        book = self.monitor.books[self._venue(record)]
         for price, direction in entry.triggers():
-            self.monitor.book.arm(("entry", record.id, direction.value), record.market, price, direction)
+            book.arm(("entry", record.id, direction.value), record.market, price, direction)
 
     def disarm(self, cond_id: int) -> None:
-        self._armed.pop(cond_id, None)
-        for key in [k for k in self.monitor.book.keys() if k[0] == "entry" and k[1] == cond_id]:
-            self.monitor.book.cancel(key)
+        record = self._armed.pop(cond_id, None)
+        books = [self.monitor.books[self._venue(record)]] if record is not None else list(self.monitor.books.values())
+        for book in books:
+            for key in [k for k in book.keys() if k[0] == "entry" and k[1] == cond_id]:
+                book.cancel(key)
 
     def armed(self) -> list[ConditionRecord]:
         return list(self._armed.values())
 
     def fire(self, cond_id: int, price: float) -> None:
         """Called from the tick path: the condition fires exactly once, then the trade is attempted."""
-        record = self._armed.pop(cond_id, None)
+        record = self._armed.get(cond_id)
         if record is None:
             return  # the sibling bound of a two-sided entry already fired it
         self.disarm(cond_id)
-        self.monitor.spawn(self._enter(record, price))
+        self.monitor.spawn(self._enter(record, price), name=f"entry-{cond_id}")
 
     async def _enter(self, record: ConditionRecord, price: float) -> None:
         monitor = self.monitor
+        store = monitor.store
         assert record.id is not None
         now = monitor._clock()
         settings = monitor.trading.settings(record.account)
         if not settings.auto_trading_enabled:
-            monitor.store.conditions.set_status(record.id, "fired", fired_price=price, reason="alert only", ts=now)
+            await store.write(store.conditions.set_status, record.id, "fired", fired_price=price,
+                              reason="alert only", ts=now)
             monitor.alerts.warning("Entry condition reached", f"{record.market} at {price:g}; auto-trading is off, "
                                    "no order sent", account=record.account, market=record.market)
-            monitor._decide(record.account, record.market, "entry", price, "alert", "auto-trading off")
+            monitor.decide(record.account, record.market, "entry", price, "alert", "auto-trading off")
             return
         p = record.params
-        exits = TradeConditions(**{name: p.get(name) for name in _EXIT_PARAMS})
-        monitor.store.conditions.set_status(record.id, "fired", fired_price=price, reason="entry", ts=now)
-        result = await monitor.trading.execute_trade(
-            str(p["side"]), float(p["size"]), record.market, record.account,  # type: ignore[arg-type]
-            leverage=float(p["leverage"]), conditions=exits if exits.has_exits else None,  # type: ignore[arg-type]
-        )
-        if result.success:
-            monitor._decide(record.account, record.market, "entry", price, f"{p['side']} {p['size']}", result.message)
-            monitor.alerts.info("Conditional entry filled", f"{p['side']} {p['size']} {record.market} at about "
-                                f"{price:g}", account=record.account, market=record.market)
+        await store.write(store.conditions.set_status, record.id, "fired", fired_price=price, reason="entry", ts=now)
+        try:
+            exits = TradeConditions(**{name: p.get(name) for name in _EXIT_PARAMS})  # type: ignore[arg-type]
+            result = await monitor.trading.execute_trade(
+                str(p["side"]), float(p["size"]), record.market, record.account,  # type: ignore[arg-type]
+                leverage=float(p["leverage"]), conditions=exits if exits.has_exits else None,  # type: ignore[arg-type]
+                venue=record.venue or None,
+            )
+            ok, why, message = result.success, "; ".join(result.reasons), result.message
+        except Exception as exc:  # a failing entry goes through the same alert and decision path as a refusal
+            log.exception("conditional entry #%s failed", record.id)
+            ok, why, message = False, f"failed: {exc or type(exc).__name__}", ""
+        if ok:
+            monitor.decide(record.account, record.market, "entry", price, f"{p['side']} {p['size']}", message)
+            monitor.alerts.info("Conditional entry sent", f"{p['side']} {p['size']} {record.market} at about "
+                                f"{price:g}: {message}", account=record.account, market=record.market)
         else:
-            why = "; ".join(result.reasons)
-            monitor.store.conditions.set_status(record.id, "fired", fired_price=price, reason=f"refused: {why}", ts=now)
-            monitor._decide(record.account, record.market, "entry", price, "refused", why)
+            await store.write(store.conditions.set_status, record.id, "fired", fired_price=price,
+                              reason=f"refused: {why}", ts=now)
+            monitor.decide(record.account, record.market, "entry", price, "refused", why)
             monitor.alerts.warning("Conditional entry refused", f"{record.market}: {why}",
                                    account=record.account, market=record.market)

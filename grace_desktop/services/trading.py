@@ -1,7 +1,9 @@
-"""TradingService: the one path by which anything places an order.
+"""TradingService: the one door by which anything places an order.
 
 execute_trade: settings -> leverage or spot -> venue selector -> risk policy against the
-venue's live portfolio -> order intent committed to the journal -> venue -> result journaled.
+venue's live portfolio -> the order lifecycle (intent journaled, sent once, resolved).
+Market data, portfolios and the lifecycle are services of their own; this class composes
+them and keeps the methods the window, the monitor and scripts call.
 """
 
 from __future__ import annotations
@@ -9,118 +11,80 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Protocol
 
 from grace_desktop.domain import validation as v
 from grace_desktop.domain.enums import OrderSide, OrderStatus, OrderType
 from grace_desktop.domain.errors import DomainError
-from grace_desktop.domain.models import MarketSpec, Order, OrderRequest, Portfolio
-from grace_desktop.domain.risk import RiskDecision, RiskPolicy
+from grace_desktop.domain.models import MarketSpec, Order, OrderRequest, Portfolio, Position
+from grace_desktop.domain.risk import RiskDecision, RiskPolicy, market_fill_price
 from grace_desktop.domain.settings import AccountSettings
 from grace_desktop.domain.sizing import round_down_to_lot
-from grace_desktop.domain.volatility import EwmaVolatility, VolatilityCap
+from grace_desktop.domain.volatility import VolatilityCap
 from grace_desktop.services.alerts import AlertStream
-from grace_desktop.services.events import EventBus, OrderUpdated, PortfolioChanged
+from grace_desktop.services.events import ConditionArmed, EventBus, SettingsChanged
+from grace_desktop.services.market_data import MarketData
+from grace_desktop.services.orders import OrderLifecycle
+from grace_desktop.services.portfolios import Portfolios
 from grace_desktop.services.selector import NoVenueError, Selection, VenueSelector
+from grace_desktop.services.tasks import TaskSupervisor
 from grace_desktop.services.trade_types import TradeConditions, TradeResult
 from grace_desktop.storage import Storage
-from grace_desktop.venues.base import OrderRejected, Tick, Venue, VenueError
+from grace_desktop.storage.errors import StorageError
+from grace_desktop.storage.records import ConditionRecord
+from grace_desktop.venues.base import Tick, VenueError
 
 log = logging.getLogger(__name__)
 
-# Volatility is only trusted once this many returns have been seen.
-MIN_VOL_SAMPLES = 30
-
-class ExitHooks(Protocol):
-    def stage(self, account: str, market: str, conditions: TradeConditions, client_id: str) -> None: ...
-
-    async def confirm(self, account: str, market: str, client_id: str) -> None: ...
-
-    async def drop(self, account: str, market: str, client_id: str, reason: str) -> None: ...
-
-
-ConditionSink = Callable[[str, str, OrderSide, float, float, TradeConditions], Awaitable[str]]
-FillHook = Callable[[str, str], Awaitable[None]]
+_ENTRY_EXIT_PARAMS = ("take_profit", "stop_loss", "take_profit_percent", "stop_loss_percent", "trailing_percent")
+CONFIRMING = "sent, confirming…"
 
 
 class TradingService:
     def __init__(
-        self,
-        store: Storage,
-        selector: VenueSelector,
-        bus: EventBus,
-        alerts: AlertStream,
-        *,
-        clock: Callable[[], float] = time.time,
-        order_timeout: float = 10.0,
+        self, store: Storage, selector: VenueSelector, bus: EventBus, alerts: AlertStream, *,
+        tasks: TaskSupervisor | None = None, clock: Callable[[], float] = time.time, order_timeout: float = 10.0,
         vol_halflife: float = 3600.0,
     ) -> None:
         self.store = store
         self.selector = selector
         self.bus = bus
         self.alerts = alerts
+        self.tasks = tasks or TaskSupervisor()
         self._clock = clock
-        self._order_timeout = order_timeout
-        self._vol_halflife = vol_halflife
-        self._specs: dict[str, dict[str, MarketSpec]] = {}
-        self._merged: dict[str, MarketSpec] = {}
-        self._marks: dict[str, float] = {}
-        self._vol: dict[str, EwmaVolatility] = {}
+        self.market_data = MarketData(selector, vol_halflife=vol_halflife)
+        self.portfolios = Portfolios(selector, self.market_data, bus)
+        self.orders = OrderLifecycle(store, selector, bus, alerts, self.tasks, clock=clock, deadline=order_timeout)
         self._settings: dict[str, AccountSettings] = {}
-        self._portfolios: dict[str, Portfolio] = {}
-        # Set by the monitor: arms entry conditions and attaches exits after a fill.
-        self.condition_sink: ConditionSink | None = None
-        self.exit_hooks: ExitHooks | None = None
-        self.after_fill: list[FillHook] = []
-        self.after_settings: list[Callable[[str], Awaitable[None]]] = []
-        # client_id -> why it was sent, for journaling the fill the venue reports while placing it.
-        self.purposes: dict[str, str] = {}
+        self._close_locks: dict[tuple[str, str, str], asyncio.Lock] = {}
 
-    # ----- market data -------------------------------------------------------------------
+    # ----- market data and portfolios (kept here for the window and scripts) -------------------
     async def load_markets(self) -> None:
-        for name, venue in self.selector.venues.items():
-            self._specs[name] = await venue.markets()
-            for market in self._specs[name]:
-                price = venue.last_price(market)
-                if price is not None:
-                    self._marks.setdefault(market, price)
-        self._merge_markets()
+        await self.market_data.load()
 
     def markets(self) -> dict[str, MarketSpec]:
-        return dict(self._merged)
-
-    def _merge_markets(self) -> None:
-        merged: dict[str, MarketSpec] = {}
-        for name in sorted(self._specs, key=lambda n: n != self.selector.primary):
-            for market, spec in self._specs[name].items():
-                merged.setdefault(market, spec)  # the primary venue's spec wins
-        self._merged = merged
+        return self.market_data.markets()
 
     def spec(self, market: str, venue: str | None = None) -> MarketSpec | None:
-        if venue is not None:
-            return self._specs.get(venue, {}).get(market)
-        return self._merged.get(market)
+        return self.market_data.spec(market, venue)
 
     def on_tick(self, tick: Tick) -> None:
-        self._marks[tick.market] = tick.price
-        est = self._vol.get(tick.market)
-        if est is None:
-            est = self._vol[tick.market] = EwmaVolatility(self._vol_halflife)
-        est.update(tick.price, tick.ts)
+        self.market_data.on_tick(tick)
 
-    def mark(self, market: str) -> float | None:
-        return self._marks.get(market)
+    def mark(self, market: str, venue: str | None = None) -> float | None:
+        return self.market_data.mark(market, venue)
 
-    def daily_volatility(self, market: str) -> float | None:
-        est = self._vol.get(market)
-        if est is None or est.samples < MIN_VOL_SAMPLES:
-            return None
-        return est.daily
+    def daily_volatility(self, market: str, venue: str | None = None) -> float | None:
+        return self.market_data.daily_volatility(market, venue)
 
-    # ----- settings ----------------------------------------------------------------------
+    def portfolio(self, account: str, venue: str | None = None) -> Portfolio:
+        return self.portfolios.get(account, venue)
+
+    async def refresh_portfolio(self, account: str, venue_name: str | None = None) -> Portfolio:
+        return await self.portfolios.refresh(account, venue_name)
+
+    # ----- settings ----------------------------------------------------------------------------
     def settings(self, account: str) -> AccountSettings:
         cached = self._settings.get(account)
         if cached is None:
@@ -128,10 +92,9 @@ class TradingService:
         return cached
 
     async def save_settings(self, account: str, settings: AccountSettings) -> None:
-        await asyncio.to_thread(self.store.settings.save, account, settings)
+        await self.store.write(self.store.settings.save, account, settings)
         self._settings[account] = settings
-        for hook in tuple(self.after_settings):  # re-plan exits under the new TP/SL/guard settings
-            await hook(account)
+        self.bus.publish(SettingsChanged(account))  # the monitor re-plans exits under the new rules
 
     def allowed_leverage(self, account: str, market: str) -> tuple[float, VolatilityCap | None]:
         spec = self.spec(market)
@@ -139,24 +102,7 @@ class TradingService:
             raise DomainError("market", f"unknown market {market!r}")
         return RiskPolicy(self.settings(account).risk_limits()).allowed_leverage(spec, self.daily_volatility(market))
 
-    # ----- portfolio ---------------------------------------------------------------------
-    def portfolio(self, account: str) -> Portfolio:
-        """Last known portfolio, revalued at the latest marks (no venue call)."""
-        cached = self._portfolios.get(account)
-        if cached is None:
-            return Portfolio(account, 0.0, (), dict(self._marks))
-        marks = dict(cached.marks)
-        marks.update(self._marks)
-        return replace(cached, marks=marks)
-
-    async def refresh_portfolio(self, account: str, venue_name: str | None = None) -> Portfolio:
-        venue = self.selector.venues[venue_name or self.selector.primary]
-        portfolio = await venue.portfolio(account)
-        self._portfolios[account] = portfolio
-        self.bus.publish(PortfolioChanged(account, self.portfolio(account)))
-        return portfolio
-
-    # ----- preview (order ticket) ---------------------------------------------------------
+    # ----- preview (order ticket) ----------------------------------------------------------------
     def preview(
         self, action: str, amount: float, market: str, account: str, *, leverage: float,
         order_type: str = "market", price: float | None = None,
@@ -165,24 +111,31 @@ class TradingService:
         spec = self.spec(market)
         if spec is None:
             raise DomainError("market", f"unknown market {market!r}")
-        mark = price if price is not None else self.mark(market)
-        if mark is None:
+        side = OrderSide.parse(action)
+        kind = OrderType.parse(order_type)
+        mark = self.mark(market)
+        if kind is OrderType.LIMIT and price is not None:
+            check_price = price
+        elif mark is None:
             raise DomainError("price", f"no price yet for {market}")
-        request = OrderRequest(account, market, OrderSide.parse(action), amount, OrderType.parse(order_type),
-                               price, leverage)
+        else:
+            check_price = market_fill_price(side, mark)
+        request = OrderRequest(account, market, side, amount, kind, price if kind is OrderType.LIMIT else None,
+                               leverage)
         policy = RiskPolicy(self.settings(account).risk_limits())
-        return policy.evaluate(request, spec, self.portfolio(account), mark, self.daily_volatility(market))
+        return policy.evaluate(request, spec, self.portfolio(account), check_price, self.daily_volatility(market))
 
-    # ----- placing orders ----------------------------------------------------------------
+    # ----- placing orders ------------------------------------------------------------------------
     async def execute_trade(
         self, action: str, amount: float, market: str, account: str, *, leverage: float | None = None,
         order_type: str = "market", price: float | None = None, conditions: TradeConditions | None = None,
         reduce_only: bool = False, venue: str | None = None, purpose: str = "",
+        position_before: float | None = None,
     ) -> TradeResult:
         """`venue` pins the venue (closes go where the position is, healthy or not); else the selector picks.
-        `purpose` (e.g. "stop_loss") is what the journal records as the reason for the round trip it closes."""
-        settings = self.settings(account)
+        `purpose` (e.g. "stop_loss") is journaled with the intent and names the round trip it closes."""
         try:
+            settings = self.settings(account)
             side = OrderSide.parse(action)
             lev = v.finite("leverage", leverage) if leverage is not None else settings.default_leverage
             spec = self.spec(market)
@@ -192,24 +145,17 @@ class TradingService:
                 lev = 1.0  # the default leverage applies to perps; spot always trades at 1x
             if lev > 1 and not spec.is_perp:
                 raise DomainError("leverage", f"{market} is a spot market; leverage {lev:g}x needs a perp market")
-            if venue is not None:
-                if venue not in self.selector.venues:
-                    raise NoVenueError(f"venue {venue!r} is not configured")
-                selection = Selection(venue, self.selector.venues[venue], "the venue holding the position")
-            else:
-                selection = self.selector.select(leverage_trade=spec.is_perp, settings=settings)
+            selection = self._select(venue, spec, settings)
             spec = self.spec(market, selection.name) or spec
-            request = OrderRequest(account, market, side, amount, OrderType.parse(order_type), price, lev,
-                                   reduce_only)
+            kind = OrderType.parse(order_type)
+            request = OrderRequest(account, market, side, amount, kind, price if kind is OrderType.LIMIT else None,
+                                   lev, reduce_only)
             request.check_market({market: spec})
         except (DomainError, NoVenueError) as exc:
             return TradeResult.refused(str(exc))
 
         if conditions is not None and conditions.has_entry:
-            if self.condition_sink is None:
-                return TradeResult.refused("conditional entries need the position monitor running")
-            cond_id = await self.condition_sink(account, market, side, amount, lev, conditions)
-            return TradeResult(True, None, None, (), selection.name, f"entry condition #{cond_id} armed")
+            return await self._arm_entry(account, market, side, amount, lev, conditions, selection)
 
         target = selection.venue
         try:
@@ -218,40 +164,52 @@ class TradingService:
             self.selector.record_failure(selection.name, str(exc))
             return TradeResult.refused(f"{selection.name}: {exc}", venue=selection.name)
         self.selector.record_success(selection.name)
-        self._portfolios[account] = portfolio
-        mark = price if price is not None else (target.last_price(market) or self.mark(market))
-        if mark is None:
+        self.portfolios.store(selection.name, portfolio)
+        mark = target.last_price(market) or self.mark(market, selection.name)
+        if kind is OrderType.LIMIT and request.price is not None:
+            check_price = request.price
+        elif mark is None:
             return TradeResult.refused(f"no price yet for {market}", venue=selection.name)
+        else:
+            check_price = market_fill_price(side, mark)  # the worst it may fill at, whatever was passed
         decision = RiskPolicy(settings.risk_limits()).evaluate(
-            request, spec, portfolio, mark, self.daily_volatility(market)
-        )
-        request = request.with_client_id(uuid.uuid4().hex)
+            request, spec, portfolio, check_price, self.daily_volatility(market, selection.name))
+        request = request.with_client_id(target.new_client_id())
         if decision.leverage != request.leverage:
             request = replace(request, leverage=decision.leverage)
-        now = self._clock()
         if not decision.approved:
             reasons = tuple(r.message for r in decision.reasons)
-            order = Order(request, OrderStatus.REJECTED, reason="; ".join(reasons), created_at=now, updated_at=now)
-            await asyncio.to_thread(self.store.orders.record_intent, order, selection.name)
-            await asyncio.to_thread(self.store.orders.update, request.client_id, status=OrderStatus.REJECTED,
-                                    reason=order.reason)
-            return TradeResult.refused(*reasons, decision=decision, venue=selection.name, order=order)
+            await self._journal_refusal(request, selection.name, "; ".join(reasons))
+            return TradeResult.refused(*reasons, decision=decision, venue=selection.name)
 
-        if purpose:
-            self.purposes[request.client_id] = purpose
         exits = conditions if conditions is not None and conditions.has_exits else None
-        order = await self._send(selection.name, target, request, now, exits)
-        self.purposes.pop(request.client_id, None)
-        ok = order.status in (OrderStatus.FILLED, OrderStatus.OPEN)
-        if exits is not None and self.exit_hooks is not None:
-            if ok:  # a resting limit's exits wait, armed, for its fill
-                await self.exit_hooks.confirm(account, market, request.client_id)
-            else:
-                await self.exit_hooks.drop(account, market, request.client_id, f"order {order.status.value}")
+        order = await self.orders.send(selection.name, request, purpose=purpose, exits=exits,
+                                       position_before=position_before)
+        return self._result(order, decision, selection)
+
+    def _select(self, venue: str | None, spec: MarketSpec, settings: AccountSettings) -> Selection:
+        if venue is None:
+            return self.selector.select(leverage_trade=spec.is_perp, settings=settings)
+        if venue not in self.selector.venues:
+            raise NoVenueError(f"venue: {venue!r} is not configured")
+        return Selection(venue, self.selector.venues[venue], "the venue holding the position")
+
+    async def _journal_refusal(self, request: OrderRequest, venue: str, reason: str) -> None:
+        now = self._clock()
+        order = Order(request, OrderStatus.REJECTED, reason=reason, created_at=now, updated_at=now)
+        try:
+            await self.store.write(self.store.orders.record_intent, order, venue)
+        except StorageError as exc:
+            log.warning("could not journal a refused order: %s", exc)
+
+    def _result(self, order: Order, decision: RiskDecision, selection: Selection) -> TradeResult:
+        if order.status in (OrderStatus.UNKNOWN, OrderStatus.SUBMITTED):
+            return TradeResult(True, order, decision, (), selection.name,
+                               f"{CONFIRMING} {order.request.side.value} {order.request.size:g} "
+                               f"{order.request.market} on {selection.name}")
+        ok = order.status in (OrderStatus.FILLED, OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
         if not ok:
             return TradeResult(False, order, decision, (order.reason,), selection.name, f"not placed: {order.reason}")
-        if order.status is OrderStatus.FILLED:
-            await self._on_filled(account, market, selection.name)
         req = order.request
         at = f" @ {order.avg_fill_price:,.6g}" if order.avg_fill_price else (f" @ {req.price:,.6g}" if req.price else "")
         msg = f"{order.status.value}: {req.side.value} {req.size:g} {req.market}{at} on {selection.name}"
@@ -261,103 +219,86 @@ class TradingService:
             msg += "; " + "; ".join(decision.notes)
         return TradeResult(True, order, decision, (), selection.name, msg)
 
-    async def _send(
-        self, venue_name: str, venue: Venue, request: OrderRequest, now: float, exits: TradeConditions | None = None,
-    ) -> Order:
-        """Commit the intent, then call the venue; whatever happens, the journal ends with an outcome."""
-        intent = Order(request, OrderStatus.INTENT, created_at=now, updated_at=now)
-        # Synchronous on purpose: the intent must be durable before the venue can act on it.
-        self.store.orders.record_intent(intent, venue_name)
-        if exits is not None and self.exit_hooks is not None:
-            self.exit_hooks.stage(request.account, request.market, exits, request.client_id)
+    async def _arm_entry(
+        self, account: str, market: str, side: OrderSide, size: float, leverage: float,
+        conditions: TradeConditions, selection: Selection,
+    ) -> TradeResult:
+        from grace_desktop.domain.conditions import EntryCondition
+
         try:
-            order = await asyncio.wait_for(venue.place_order(request), self._order_timeout)
-        except OrderRejected as exc:
-            self.selector.record_success(venue_name)  # the venue answered; it just said no
-            order = intent.with_status(OrderStatus.REJECTED, reason=str(exc), updated_at=self._clock())
-        except (VenueError, asyncio.TimeoutError, OSError) as exc:
-            reason = str(exc) or type(exc).__name__
-            self.selector.record_failure(venue_name, reason)
-            found = await self._lookup(venue, request)
-            order = found or intent.with_status(OrderStatus.FAILED, reason=reason, updated_at=self._clock())
-        else:
-            self.selector.record_success(venue_name)
-        self._record_outcome(order)
-        self.bus.publish(OrderUpdated(request.account, order))
-        return order
-
-    async def _lookup(self, venue: Venue, request: OrderRequest) -> Order | None:
+            EntryCondition(conditions.entry_below, conditions.entry_above)  # validates the bounds
+        except DomainError as exc:
+            return TradeResult.refused(str(exc))
+        params: dict[str, object] = {"side": side.value, "size": size, "leverage": leverage,
+                                     "price_below": conditions.entry_below, "price_above": conditions.entry_above}
+        for name in _ENTRY_EXIT_PARAMS:
+            params[name] = getattr(conditions, name)
+        record = ConditionRecord(account, market, "entry", params, created_at=self._clock(), venue=selection.name)
         try:
-            return await asyncio.wait_for(venue.order_by_client_id(request.account, request.client_id),
-                                          self._order_timeout)
-        except (VenueError, asyncio.TimeoutError, OSError):
-            return None
+            cond_id = await self.store.write(self.store.conditions.add, record)
+        except StorageError as exc:
+            return TradeResult.refused(f"the journal could not record the entry condition: {exc}")
+        self.bus.publish(ConditionArmed(replace(record, id=cond_id)))
+        return TradeResult(True, None, None, (), selection.name, f"entry condition #{cond_id} armed")
 
-    def _record_outcome(self, order: Order) -> None:
-        self.store.orders.update(
-            order.client_id, status=order.status, venue_order_id=order.venue_order_id,
-            filled_size=order.filled_size, avg_fill_price=order.avg_fill_price, reason=order.reason or None,
-        )
+    # ----- closing -------------------------------------------------------------------------------
+    async def find_position(self, account: str, market: str, venue: str | None = None) -> tuple[str, Position] | None:
+        """The venue holding `account`'s position in `market` (primary first), read fresh."""
+        names = [venue] if venue is not None else [self.selector.primary] + sorted(
+            n for n in self.selector.venues if n != self.selector.primary)
+        for name in names:
+            if name not in self.selector.venues:
+                continue
+            positions = await self.selector.venues[name].positions(account)
+            found = next((p for p in positions if p.market == market), None)
+            if found is not None:
+                return name, found
+        return None
 
-    async def _on_filled(self, account: str, market: str, venue_name: str) -> None:
-        await self.refresh_portfolio(account, venue_name)
-        for hook in tuple(self.after_fill):
-            await hook(account, market)
+    async def close_position(
+        self, account: str, market: str, fraction: float = 1.0, reason: str = "manual", venue: str | None = None,
+    ) -> TradeResult:
+        """Reduce-only order against the open position, at its own leverage, on the venue that holds it.
 
-    async def close_position(self, account: str, market: str, fraction: float = 1.0, reason: str = "manual") -> TradeResult:
-        """Reduce-only market order against the open position, at the position's own leverage."""
+        One close at a time per (venue, account, market), manual or automatic, each sized from a
+        fresh position read; a close whose outcome is unknown is resolved before another is sent.
+        """
         try:
             fraction = v.finite("fraction", fraction)
         except DomainError as exc:
             return TradeResult.refused(str(exc))
         if not 0 < fraction <= 1:
             return TradeResult.refused(f"fraction: must be in (0, 1], got {fraction:g}")
-        spec = self.spec(market)
-        if spec is None:
-            return TradeResult.refused(f"market: unknown market {market!r}")
-        # A close must reach the venue that holds the position, even one that has been failing:
-        # the selector's health gate is for new exposure, not for getting out.
-        venue_name = self.selector.primary
         try:
-            positions = await self.selector.venues[venue_name].positions(account)
+            held = await self.find_position(account, market, venue)
         except VenueError as exc:
-            self.selector.record_failure(venue_name, str(exc))
-            return TradeResult.refused(f"could not read positions from {venue_name}: {exc}")
-        position = next((p for p in positions if p.market == market), None)
-        if position is None:
+            self.selector.record_failure(venue or self.selector.primary, str(exc))
+            return TradeResult.refused(f"could not read positions: {exc}")
+        if held is None:
             return TradeResult.refused(f"no open position in {market}")
-        size = position.size if fraction >= 1 else round_down_to_lot(position.size * fraction, spec.lot_size)
-        if size <= 0:
-            size = position.size  # a reduce smaller than one lot closes what is left
-        log.info("closing %s %s %s of %s (%s)", account, market, size, position.size, reason)
-        return await self.execute_trade(
-            OrderSide.closing(position.side).value, size, market, account,
-            leverage=position.leverage, reduce_only=True, venue=venue_name, purpose=reason,
-        )
-
-    # ----- crash recovery ---------------------------------------------------------------
-    async def reconcile_intents(self) -> list[Order]:
-        """Settle intents left by a crash: record what the venue has, fail what it never got. Never resend."""
-        settled: list[Order] = []
-        for record in await asyncio.to_thread(self.store.orders.pending_intents):
-            venue = self.selector.venues.get(record.venue)
-            intent = record.order
-            if venue is None:
-                continue
+        name = held[0]
+        lock = self._close_locks.setdefault((name, account, market), asyncio.Lock())
+        async with lock:
             try:
-                found = await venue.order_by_client_id(intent.request.account, intent.client_id)
+                held = await self.find_position(account, market, name)  # fresh, now that no other close runs
             except VenueError as exc:
-                log.warning("cannot reconcile %s yet: %s", intent.client_id, exc)
-                continue
-            order = found or intent.with_status(
-                OrderStatus.FAILED, reason="not found at the venue after a restart; not sent", updated_at=self._clock()
-            )
-            self._record_outcome(order)
-            if self.exit_hooks is not None:  # exits staged with the intent follow its outcome
-                request = intent.request
-                if order.status in (OrderStatus.FILLED, OrderStatus.OPEN):
-                    await self.exit_hooks.confirm(request.account, request.market, intent.client_id)
-                else:
-                    await self.exit_hooks.drop(request.account, request.market, intent.client_id, "never sent")
-            settled.append(order)
-        return settled
+                self.selector.record_failure(name, str(exc))
+                return TradeResult.refused(f"could not read positions from {name}: {exc}")
+            if held is None:
+                return TradeResult.refused(f"no open position in {market}")
+            position = held[1]
+            spec = self.spec(market, name) or self.spec(market)
+            if spec is None:
+                return TradeResult.refused(f"market: unknown market {market!r}")
+            size = position.size if fraction >= 1 else round_down_to_lot(position.size * fraction, spec.lot_size)
+            if size <= 0:
+                size = position.size  # a reduce smaller than one lot closes what is left
+            log.info("closing %s %s %s %s of %s (%s)", name, account, market, size, position.size, reason)
+            return await self.execute_trade(
+                OrderSide.closing(position.side).value, size, market, account, leverage=position.leverage,
+                reduce_only=True, venue=name, purpose=reason, position_before=position.size)
+
+    # ----- crash recovery ------------------------------------------------------------------------
+    async def reconcile_intents(self) -> list[Order]:
+        """Settle what the last run left open: found at the venue by client id, fills or positions; never resent."""
+        return await self.orders.resume()

@@ -16,6 +16,7 @@ from typing import Any
 
 from grace_desktop.services.events import (
     AlertRaised,
+    MarketStale,
     OrderUpdated,
     PortfolioChanged,
     PriceTick,
@@ -37,12 +38,14 @@ class ServicesBridge(QObject):
     trades_closed = Signal(object)  # list[TradeRecord]
     alerts_raised = Signal(object)  # list[AlertRecord]
     venues_changed = Signal(object)  # dict[str, (ok, detail)]
+    staleness_changed = Signal(object)  # list[MarketStale]
     flushed = Signal()
 
     def __init__(self, subscribe: Callable[[Callable[[object], None]], Callable[[], None]] | None = None,
                  parent: QObject | None = None, interval_ms: int = MIN_INTERVAL_MS) -> None:
         super().__init__(parent)
         self.interval_ms = interval_ms
+        self.primary_venue = ""
         self._prices: dict[str, float] = {}
         self._ticks: list[tuple[str, float, float]] = []
         self._portfolios: dict[str, Any] = {}
@@ -50,6 +53,7 @@ class ServicesBridge(QObject):
         self._trades: list[Any] = []
         self._alerts: list[Any] = []
         self._venues: dict[str, tuple[bool, str]] = {}
+        self._stale: list[MarketStale] = []
         self._scheduled = False
         self._last_flush = 0.0
         self.flush_count = 0
@@ -71,6 +75,8 @@ class ServicesBridge(QObject):
         self.event_count += 1
         cls = type(event)
         if cls is PriceTick:
+            if event.venue and event.venue != self.primary_venue:  # type: ignore[attr-defined]
+                return  # the window quotes the primary venue's prices; others feed their own positions
             self._prices[event.market] = event.price  # type: ignore[attr-defined]
             self._ticks.append((event.market, event.ts, event.price))  # type: ignore[attr-defined]
         elif cls is PortfolioChanged:
@@ -83,6 +89,8 @@ class ServicesBridge(QObject):
             self._alerts.append(event.alert)  # type: ignore[attr-defined]
         elif cls is VenueStatusChanged:
             self._venues[event.venue] = (event.ok, event.detail)  # type: ignore[attr-defined]
+        elif cls is MarketStale:
+            self._stale.append(event)  # type: ignore[arg-type]
         else:
             return
         if not self._scheduled:
@@ -103,6 +111,9 @@ class ServicesBridge(QObject):
         trades, self._trades = self._trades, []
         alerts, self._alerts = self._alerts, []
         venues, self._venues = self._venues, {}
+        stale, self._stale = self._stale, []
+        if stale:
+            self.staleness_changed.emit(stale)
         if venues:
             self.venues_changed.emit(venues)
         if portfolios:

@@ -33,9 +33,11 @@ class TradingController:
         self.services = services
         self.trading = services.trading
         self.bridge = ServicesBridge(services.events.subscribe, window)
+        self.bridge.primary_venue = services.selector.primary
         window.add_cleanup(self.bridge.detach)
         self.account = services.account
         self.results: list[Any] = []  # TradeResults of the session, newest last (tests read this)
+        self._confirming: dict[str, str] = {}  # client id -> where its "sent, confirming…" was shown
         self._bind_panels()
         self._connect()
         self._load_initial()
@@ -71,7 +73,9 @@ class TradingController:
         b.trades_closed.connect(self._on_trades)
         b.alerts_raised.connect(self._on_alerts)
         b.venues_changed.connect(self._on_venues)
-        b.orders_updated.connect(lambda _orders: w.journal.refresh())
+        b.orders_updated.connect(self._on_orders)
+        b.staleness_changed.connect(
+            lambda changes: [w.status.set_stale(c.venue, c.market, c.stale, c.age) for c in changes])
         w.ticket.submit_requested.connect(self.submit)
         w.ticket.market_changed.connect(w.chart.select_market)
         w.ticket.preview_changed.connect(self._on_preview)
@@ -132,6 +136,25 @@ class TradingController:
             for alert in alerts:
                 self.window.tray.notify(alert.level, alert.title, alert.text)
 
+    def _on_orders(self, orders: list[tuple[str, Any]]) -> None:
+        """An order that was 'sent, confirming…' has an answer now: say it where it was sent from."""
+        self.window.journal.refresh()
+        for _account, order in orders:
+            where = self._confirming.get(order.client_id)
+            if where is None or order.status.needs_resolution:
+                continue
+            del self._confirming[order.client_id]
+            req = order.request
+            at = f" @ {order.avg_fill_price:,.6g}" if order.avg_fill_price else ""
+            ok = order.status.value in ("filled", "open", "partially_filled")
+            text = f"{order.status.value}: {req.side.value} {order.filled_size or req.size:g} {req.market}{at}"
+            if not ok and order.reason:
+                text += f" ({order.reason})"
+            if where == "ticket":
+                self.window.ticket.show_result(ok, text)
+            else:
+                self.window.positions.show_result(text, "ok" if ok else "error")
+
     def _on_venues(self, venues: dict[str, tuple[bool, str]]) -> None:
         for name, (ok, detail) in venues.items():
             self.window.status.set_venue(name, ok, detail)
@@ -185,6 +208,8 @@ class TradingController:
             )
             self.results.append(result)
             ok, message = result.success, result.message or "; ".join(result.reasons)
+            if result.order is not None and not result.order.status.is_final and result.order.status.needs_resolution:
+                self._confirming[result.order.client_id] = "ticket"
         finally:
             ticket.show_result(ok, message)
             self.window.journal.refresh()
@@ -198,6 +223,8 @@ class TradingController:
         self.window.positions.show_result(f"{what} {market}: sending…", "note")
         result = await self.trading.close_position(account, market, fraction, reason="manual")
         self.results.append(result)
+        if result.order is not None and result.order.status.needs_resolution:
+            self._confirming[result.order.client_id] = "positions"
         detail = result.message or "; ".join(result.reasons) or ("done" if result.success else "failed")
         self.window.positions.show_result(f"{what} {market}: {detail}", "ok" if result.success else "error")
         if not result.success:

@@ -15,6 +15,9 @@ class TradingStatusBar(QStatusBar):
         self.setSizeGripEnabled(False)
         self.venue_labels: dict[str, QLabel] = {}
         self.venue_state: dict[str, tuple[bool, str]] = {}
+        self.stale: dict[tuple[str, str], float] = {}  # (venue, market) -> age when it went stale
+        self.stale_label = self._label("staleStatus")
+        self.addWidget(self.stale_label)
         self.auto_label = self._label("autoTradingStatus")
         self.equity_label = self._label("equityStatus")
         self.free_label = self._label("freeCollateralStatus")
@@ -41,6 +44,22 @@ class TradingStatusBar(QStatusBar):
         state = "connected" if ok else "disconnected"
         label.setText(f"<span style='color:{colour}'>●</span> <span style='color:{TEXT}'>{venue}</span> {state}")
         label.setToolTip(detail or state)
+
+    def set_stale(self, venue: str, market: str, stale: bool, age: float = 0.0) -> None:
+        """Markets without a recent price: their stops and guard act on the last known price."""
+        if stale:
+            self.stale[(venue, market)] = age
+        else:
+            self.stale.pop((venue, market), None)
+        if not self.stale:
+            self.stale_label.setText("")
+            self.stale_label.setToolTip("")
+            return
+        names = ", ".join(sorted(m for _v, m in self.stale))
+        self.stale_label.setText(f"<span style='color:{AMBER}'>⚠ stale: {names}</span>")
+        self.stale_label.setToolTip("No recent price from " + "; ".join(
+            f"{v} for {m} ({a:.0f} s)" for (v, m), a in sorted(self.stale.items()))
+            + ": stops and the liquidation guard are running blind there")
 
     def set_auto_trading(self, on: bool) -> None:
         colour = GREEN if on else MUTED

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from grace_desktop.domain.models import Fill, MarketSpec, Order, OrderRequest, Portfolio, Position
 
 if TYPE_CHECKING:
-    from grace_desktop.venues.events import VenueEvent
+    from grace_desktop.venues.events import FundingPaid, VenueEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +114,8 @@ class Venue(Protocol):
     async def open_orders(self, account: str) -> list[Order]: ...
 
     async def fills(self, account: str, since: float | None = None) -> list[Fill]: ...
+
+    async def funding(self, account: str, since: float | None = None) -> list[FundingPaid]: ...
 
     async def place_order(self, request: OrderRequest) -> Order: ...
 
