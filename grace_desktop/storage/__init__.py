@@ -6,13 +6,20 @@ Nothing outside this package writes SQL; see /work/notes/STORAGE_API.md for the 
 from __future__ import annotations
 
 from grace_desktop.storage.database import Storage, open_storage
-from grace_desktop.storage.errors import NotFoundError, SchemaTooNewError, StorageError
+from grace_desktop.storage.errors import (
+    NotFoundError,
+    SchemaTooNewError,
+    StorageClosedError,
+    StorageError,
+    StorageFullError,
+)
 from grace_desktop.storage.paths import DB_FILENAME, ENV_DATA_DIR, resolve_data_dir
 from grace_desktop.storage.records import (
     AccountRecord,
     AlertRecord,
     ConditionRecord,
     DecisionRecord,
+    LedgerPosition,
     OrderRecord,
     PaperState,
     PositionSnapshot,
@@ -29,13 +36,16 @@ __all__ = [
     "AlertRecord",
     "ConditionRecord",
     "DecisionRecord",
+    "LedgerPosition",
     "NotFoundError",
     "OrderRecord",
     "PaperState",
     "PositionSnapshot",
     "SchemaTooNewError",
     "Storage",
+    "StorageClosedError",
     "StorageError",
+    "StorageFullError",
     "TradeRecord",
     "TradeTotals",
     "open_storage",

@@ -9,11 +9,12 @@ from collections.abc import Mapping
 from grace_desktop.domain import validation as v
 from grace_desktop.domain.enums import Side
 from grace_desktop.domain.models import Portfolio, Position
-from grace_desktop.storage.base import Repository, check_limit
+from grace_desktop.storage.base import Repository, check_limit, writes
 from grace_desktop.storage.records import AlertRecord, DecisionRecord, PositionSnapshot
 
 
 class PositionRepository(Repository):
+    @writes
     def snapshot(self, account: str, positions: list[Position], marks: Mapping[str, float], ts: float) -> None:
         """Record the open positions at `ts` (an empty list records "flat"). Every market needs a mark."""
         account = v.text("account", account)
@@ -57,6 +58,7 @@ class PositionRepository(Repository):
 
 
 class EquityRepository(Repository):
+    @writes
     def record(self, account: str, ts: float, equity: float, free_collateral: float) -> None:
         account = v.text("account", account)
         values = (account, v.finite("ts", ts), v.finite("equity", equity), v.finite("free_collateral", free_collateral))
@@ -75,6 +77,7 @@ class EquityRepository(Repository):
 
 
 class AlertRepository(Repository):
+    @writes
     def record(self, alert: AlertRecord) -> int:
         if not isinstance(alert, AlertRecord):
             raise ValueError(f"alert: expected an AlertRecord, got {type(alert).__name__}")
@@ -98,6 +101,7 @@ class AlertRepository(Repository):
 
 
 class DecisionRepository(Repository):
+    @writes
     def record(
         self, account: str, market: str, rule: str, price: float | None, action: str, detail: object, ts: float | None
     ) -> int:

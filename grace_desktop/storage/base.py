@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 if TYPE_CHECKING:
     from grace_desktop.storage.database import Storage
+
+P = ParamSpec("P")
+T = TypeVar("T")
+R = TypeVar("R", bound="Repository")
 
 
 class Repository:
     def __init__(self, store: Storage) -> None:
         self._store = store
+
+
+def writes(method: Callable[Concatenate[R, P], T]) -> Callable[Concatenate[R, P], T]:
+    """A repository method that writes: called off the writer thread, it runs there as one job
+    (its validation, writes and any read-back together) and the caller waits for it."""
+
+    @functools.wraps(method)
+    def run(self: R, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return self._store.run_write(method, self, *args, **kwargs)
+
+    return run
 
 
 def check_limit(limit: int) -> int:

@@ -1,31 +1,57 @@
-"""The Storage object: one SQLite connection (WAL, foreign keys) shared by all repositories under an RLock."""
+"""The Storage object: one writer thread owns the write connection; every other thread reads on
+a read-only connection of its own (WAL), so a long read never blocks a write nor waits for one.
+
+Threads, in short:
+- `await store.write(fn, ...)` runs fn on the writer thread (fn calls repository methods, possibly
+  inside `with store.transaction():` for several writes at once) and returns its result.
+- `await store.read(fn, ...)` runs fn on a pool of two reader threads.
+- Sync repository calls work from any thread: reads use the calling thread's read-only
+  connection; writes are handed to the writer thread and waited for.
+- `with store.transaction():` on the writer thread nests as savepoints. Called elsewhere (tests,
+  scripts) it borrows the write connection: the writer thread waits until the block ends, so
+  writes stay one at a time. Never `await` inside it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import sqlite_utils
 
 from grace_desktop.storage.accounts import AccountRepository, SettingsRepository
 from grace_desktop.storage.activity import AlertRepository, DecisionRepository, EquityRepository, PositionRepository
 from grace_desktop.storage.conditions import ConditionRepository
-from grace_desktop.storage.errors import SchemaTooNewError, StorageError
+from grace_desktop.storage.errors import (
+    SchemaTooNewError,
+    StorageClosedError,
+    StorageError,
+    StorageFullError,
+    is_disk_full,
+)
+from grace_desktop.storage.funding import FundingRepository
 from grace_desktop.storage.journal import TradeRepository
+from grace_desktop.storage.ledger import LedgerRepository
 from grace_desktop.storage.orders import FillRepository, OrderRepository
 from grace_desktop.storage.paper import PaperRepository
 from grace_desktop.storage.trailing import TrailingRepository
 from grace_desktop.storage.paths import DB_FILENAME, resolve_data_dir
 from grace_desktop.storage.schema import LATEST_VERSION, MIGRATIONS
+from grace_desktop.storage.threads import ReaderConnections, WriterThread
 
 BUSY_TIMEOUT_S = 10.0
+READER_THREADS = 2
 _savepoints = itertools.count(1)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def _read_version(conn: sqlite3.Connection) -> int:
@@ -44,7 +70,10 @@ class Storage:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._lock = threading.RLock()
+        # The thread allowed to use the write connection: this one while migrating, then the writer.
+        self._owner = threading.get_ident()
+        self._closed = False
+        self._close_lock = threading.Lock()
         # isolation_level=None: the driver never opens transactions behind our back;
         # transaction() issues BEGIN/SAVEPOINT itself.
         conn = sqlite3.connect(
@@ -82,16 +111,39 @@ class Storage:
         self.decisions = DecisionRepository(self)
         self.paper = PaperRepository(self)
         self.trailing = TrailingRepository(self)
+        self.funding = FundingRepository(self)
+        self.ledger = LedgerRepository(self)
+        self._readers = ReaderConnections(self.path, BUSY_TIMEOUT_S)
+        self._reader_pool: ThreadPoolExecutor | None = None
+        self._writer = WriterThread(f"grace-db-writer:{self.path.name}", self._translate, self._take_ownership)
+        self._writer.start()
 
     # -- lifecycle -----------------------------------------------------------------------------
 
     @property
     def schema_version(self) -> int:
-        with self._lock:
-            return _read_version(self.conn)
+        return _read_version(self._read_conn())
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     def close(self) -> None:
-        with self._lock:
+        """Run the writes already handed over, then close every connection. Idempotent."""
+        with self._close_lock:
+            if self._closed:
+                return
+            if threading.get_ident() == self._writer.ident:
+                raise StorageError("close() cannot run inside a write job")
+            self._writer.stop()  # drains: every write submitted before this point is done
+            self._closed = True
+            pool, self._reader_pool = self._reader_pool, None
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+            self._readers.interrupt_all()  # a running export ends now instead of holding close up
+            if pool is not None:
+                pool.shutdown(wait=True)
+            self._readers.close_all()
             try:
                 self.conn.execute("PRAGMA optimize")
             except sqlite3.Error:
@@ -120,59 +172,178 @@ class Storage:
             if problems:
                 raise StorageError(f"{self.path}: foreign key check failed after migration: {problems[:3]}")
 
+    # -- threads -------------------------------------------------------------------------------
+
+    def _take_ownership(self) -> None:
+        self._owner = threading.get_ident()
+
+    def _owns_writer(self) -> bool:
+        return threading.get_ident() == self._owner
+
+    def _translate(self, exc: BaseException) -> BaseException:
+        if is_disk_full(exc) and not isinstance(exc, StorageFullError):
+            full = StorageFullError(self.path, str(exc))
+            full.__cause__ = exc
+            return full
+        return exc
+
+    async def write(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run fn on the writer thread and return its result (or raise its exception).
+
+        A write handed over always runs: cancelling the awaiting task stops only the waiting.
+        """
+        future: Future[T] = self._writer.submit(fn, *args, **kwargs)
+        return await asyncio.shield(asyncio.wrap_future(future))
+
+    async def read(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """Run fn on a reader thread (its own read-only connection): never waits for the writer."""
+        if self._closed:
+            raise StorageClosedError(f"{self.path} is closed")
+        with self._close_lock:
+            if self._reader_pool is None:
+                self._reader_pool = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="grace-db-read")
+            pool = self._reader_pool
+        return await asyncio.wrap_future(pool.submit(fn, *args, **kwargs))
+
+    def run_write(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """The sync form of write(): runs fn here if this thread holds the write connection, else on the
+        writer thread, waiting for it."""
+        if self._owns_writer():
+            return fn(*args, **kwargs)
+        return self._writer.submit(fn, *args, **kwargs).result()
+
+    @contextmanager
+    def _borrowed(self) -> Iterator[None]:
+        """Hold the write connection on this thread while the writer thread waits in line for it."""
+        me = threading.get_ident()
+        granted, done = threading.Event(), threading.Event()
+
+        def lend() -> None:
+            self._owner = me
+            granted.set()
+            done.wait()
+            self._owner = threading.get_ident()
+
+        job = self._writer.submit(lend)
+        while not granted.wait(0.05):
+            if job.done():
+                job.result()  # the writer went away: raise why
+                raise StorageClosedError(f"{self.path} is closed")
+        try:
+            yield
+        finally:
+            done.set()
+            job.result()  # ownership is back with the writer before this thread writes again
+
+    def _read_conn(self) -> sqlite3.Connection:
+        if self._owns_writer():
+            return self.conn  # sees this thread's own uncommitted writes
+        if self._closed:
+            raise StorageClosedError(f"{self.path} is closed")
+        return self._readers.get()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Several reads that see one state: a read transaction on this thread's read-only connection."""
+        conn = self._read_conn()
+        if conn is self.conn or conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+
+    @property
+    def _lock(self) -> Any:
+        """Old name of snapshot(), still used by some repositories: `with store._lock:`."""
+        return self.snapshot()
+
     # -- transactions and queries used by the repositories ------------------------------------
 
     @contextmanager
     def transaction(self) -> Iterator[Storage]:
         """Several writes at once: all or nothing. Nests (inner blocks become savepoints)."""
-        with self._lock:
-            if self.conn.in_transaction:
-                name = f"sp_{next(_savepoints)}"
-                self.conn.execute(f"SAVEPOINT {name}")
-                try:
-                    yield self
-                except BaseException:
-                    self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
-                    self.conn.execute(f"RELEASE SAVEPOINT {name}")
-                    raise
-                self.conn.execute(f"RELEASE SAVEPOINT {name}")
-                return
-            # IMMEDIATE takes the write lock up front, so two connections never deadlock
-            # upgrading read locks; readers in WAL mode are not blocked by it.
-            self.conn.execute("BEGIN IMMEDIATE")
+        if not self._owns_writer():
+            with self._borrowed(), self.transaction() as store:
+                yield store
+            return
+        conn = self.conn
+        if conn.in_transaction:
+            name = f"sp_{next(_savepoints)}"
+            conn.execute(f"SAVEPOINT {name}")
             try:
                 yield self
             except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+                # SQLite may already have rolled the whole transaction back (SQLITE_FULL does).
+                if conn.in_transaction:
+                    conn.execute(f"ROLLBACK TO SAVEPOINT {name}")
+                    conn.execute(f"RELEASE SAVEPOINT {name}")
                 raise
+            conn.execute(f"RELEASE SAVEPOINT {name}")
+            return
+        try:
+            # IMMEDIATE takes the write lock up front, so two connections never deadlock
+            # upgrading read locks; readers in WAL mode are not blocked by it.
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                self.conn.execute("COMMIT")
+                yield self
             except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
+            if not conn.in_transaction:
+                raise StorageError("the transaction was rolled back by an earlier error inside it")
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            if is_disk_full(exc):
+                raise StorageFullError(self.path, str(exc)) from exc
+            raise
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self.conn.execute(sql, params).fetchall()
+        return self._read_conn().execute(sql, params).fetchall()
 
     def query_one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        with self._lock:
-            return self.conn.execute(sql, params).fetchone()
+        cursor = self._read_conn().execute(sql, params)
+        try:
+            return cursor.fetchone()
+        finally:
+            cursor.close()  # an unfinished statement would pin this connection's snapshot
+
+    def query_iter(self, sql: str, params: Sequence[Any] = ()) -> Iterator[sqlite3.Row]:
+        """Rows one at a time (exports): memory stays flat, and on a read-only connection nobody waits."""
+        cursor = self._read_conn().execute(sql, params)
+        try:
+            yield from cursor
+        finally:
+            cursor.close()
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        """One write statement in its own transaction (or the caller's)."""
+        """One write statement in its own transaction (or the caller's), on the writer thread."""
+        return self.run_write(self._execute_now, sql, params)
+
+    def _execute_now(self, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
         with self.transaction():
             return self.conn.execute(sql, params)
 
-    def ensure_account(self, name: str, venue: str = "") -> None:
-        """Make sure the accounts row a foreign key points at exists; fill in a venue learned later."""
+    def ensure_account(self, name: str, venue: str = "", *, internal: bool = False) -> None:
+        """Make sure the accounts row a foreign key points at exists; fill in a venue learned later.
+
+        `internal` marks it as the app's own (hidden from the user's list); it is never unset here.
+        """
         self.execute(
-            "INSERT INTO accounts (name, venue, created_at) VALUES (?, ?, ?) "
-            "ON CONFLICT(name) DO UPDATE SET venue = excluded.venue "
-            "WHERE accounts.venue = '' AND excluded.venue != ''",
-            (name, venue, time.time()),
+            "INSERT INTO accounts (name, venue, created_at, internal) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(name) DO UPDATE SET venue = CASE WHEN accounts.venue = '' THEN excluded.venue "
+            "ELSE accounts.venue END, internal = MAX(accounts.internal, excluded.internal) "
+            "WHERE (accounts.venue = '' AND excluded.venue != '') OR excluded.internal > accounts.internal",
+            (name, venue, time.time(), int(internal)),
         )
 
 

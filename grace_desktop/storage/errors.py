@@ -23,3 +23,24 @@ class SchemaTooNewError(StorageError):
 
 class NotFoundError(StorageError, LookupError):
     """A record that an update refers to does not exist."""
+
+
+class StorageClosedError(StorageError):
+    """The Storage was closed: nothing more can be read or written through it."""
+
+
+# SQLite's primary result code for "database or disk is full" (a full disk, or max_page_count reached).
+SQLITE_FULL = 13
+
+
+class StorageFullError(StorageError):
+    """No space left for the database file: the write was refused and nothing of it was kept."""
+
+    def __init__(self, path: object, detail: str) -> None:
+        self.path = path
+        super().__init__(f"no space left for {path}: {detail}")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == SQLITE_FULL

@@ -11,14 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from grace_desktop.domain.enums import Side
-from grace_desktop.storage.base import Repository, check_limit, journal_filters
+from grace_desktop.storage.base import Repository, check_limit, journal_filters, writes
 from grace_desktop.storage.records import TradeRecord, TradeTotals
 
 _COLUMNS = (
     "account", "venue", "market", "side", "size", "entry_price", "exit_price", "realized_pnl", "fees",
-    "opened_at", "closed_at", "close_reason", "client_id",
+    "opened_at", "closed_at", "close_reason", "client_id", "fill_id",
 )  # fmt: skip
-_INSERT = f"INSERT INTO trades ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+# One trade per closing fill: a fill replayed after a restart finds its trade and adds nothing.
+_INSERT = (
+    f"INSERT INTO trades ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+    "ON CONFLICT (venue, fill_id) WHERE fill_id != '' DO NOTHING"
+)
 # Rows per executemany call: large enough to amortise the Python loop, small enough to keep memory flat.
 BATCH_ROWS = 20_000
 CSV_HEADER = (
@@ -33,7 +37,7 @@ def _values(trade: TradeRecord) -> tuple[Any, ...]:
     return (
         trade.account, trade.venue or "", trade.market, trade.side.value, trade.size, trade.entry_price,
         trade.exit_price, trade.realized_pnl, trade.fees, trade.opened_at, trade.closed_at,
-        trade.close_reason, trade.client_id,
+        trade.close_reason, trade.client_id, trade.fill_id,
     )  # fmt: skip
 
 
@@ -42,7 +46,7 @@ def _row_to_trade(r: sqlite3.Row) -> TradeRecord:
         account=r["account"], market=r["market"], side=Side(r["side"]), size=r["size"],
         entry_price=r["entry_price"], exit_price=r["exit_price"], realized_pnl=r["realized_pnl"],
         fees=r["fees"], opened_at=r["opened_at"], closed_at=r["closed_at"], venue=r["venue"],
-        close_reason=r["close_reason"], client_id=r["client_id"], id=r["id"],
+        close_reason=r["close_reason"], client_id=r["client_id"], id=r["id"], fill_id=r["fill_id"],
     )  # fmt: skip
 
 
@@ -57,17 +61,28 @@ def _utc(ts: float) -> str:
 
 
 class TradeRepository(Repository):
+    @writes
     def record(self, trade: TradeRecord) -> int:
+        """Journal a round trip; returns its id. If a trade with the same (venue, fill_id) is already
+        there (fill_id non-empty), nothing is written and that trade's id is returned."""
         values = _values(trade)
         with self._store.transaction() as store:
             store.ensure_account(trade.account, trade.venue or "")
-            return int(store.conn.execute(_INSERT, values).lastrowid)
+            cursor = store.conn.execute(_INSERT, values)
+            if cursor.rowcount == 1:
+                return int(cursor.lastrowid)
+            row = store.conn.execute(
+                "SELECT id FROM trades WHERE venue = ? AND fill_id = ?", (trade.venue or "", trade.fill_id)
+            ).fetchone()
+            return int(row["id"])
 
+    @writes
     def record_many(self, trades: Iterable[TradeRecord]) -> None:
         """Bulk insert, BATCH_ROWS per executemany; memory stays flat however many trades come.
 
         Each batch commits on its own (one huge transaction would grow the WAL to the size of
         the data). For all-or-nothing, call it inside `with store.transaction():`.
+        Trades whose (venue, fill_id) is already journaled are skipped.
         """
         iterator = iter(trades)
         seen_accounts: set[tuple[str, str]] = set()
@@ -128,6 +143,16 @@ class TradeRepository(Repository):
         assert row is not None
         return TradeTotals(int(row["n"]), float(row["pnl"]), float(row["fees"]), int(row["wins"]), int(row["losses"]))
 
+    def net(self, venue: str, account: str) -> float:
+        """Σ realized_pnl − Σ fees of one account at one venue: what its trades did to the balance."""
+        row = self._store.query_one(
+            "SELECT COALESCE(SUM(realized_pnl), 0) - COALESCE(SUM(fees), 0) AS net FROM trades "
+            "WHERE account = ? AND venue = ?",
+            (account, venue),
+        )
+        assert row is not None
+        return float(row["net"])
+
     def export_csv(
         self,
         path: str | Path,
@@ -140,7 +165,8 @@ class TradeRepository(Repository):
         """Write matching trades newest first with a header row; returns the number of trades written.
 
         Times are ISO-8601 UTC. Written to a temporary file and renamed, so a failure never
-        leaves a half-written export behind.
+        leaves a half-written export behind. Off the writer thread it reads on this thread's
+        read-only connection, so writes go on meanwhile (the export shows the state it started on).
         """
         target = Path(path)
         tmp = target.with_name(target.name + ".part")
@@ -151,10 +177,10 @@ class TradeRepository(Repository):
         sql += " ORDER BY closed_at DESC, id DESC"
         count = 0
         try:
-            with tmp.open("w", newline="", encoding="utf-8") as handle, self._store._lock:
+            with tmp.open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle)
                 writer.writerow(CSV_HEADER)
-                for r in self._store.conn.execute(sql, params):
+                for r in self._store.query_iter(sql, params):
                     writer.writerow((
                         r["id"], _utc(r["closed_at"]), _utc(r["opened_at"]), r["account"], r["venue"], r["market"],
                         r["side"], repr(r["size"]), repr(r["entry_price"]), repr(r["exit_price"]),

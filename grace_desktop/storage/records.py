@@ -33,6 +33,7 @@ class AccountRecord:
     name: str
     venue: str
     created_at: float
+    internal: bool = False  # the app's own (the self-test's): hidden from the user's list
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ class OrderRecord:
     id: int
     order: Order
     venue: str
+    purpose: str = ""  # why it was sent: "manual", "stop_loss", "liquidation_guard"...
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +65,7 @@ class TradeRecord:
     close_reason: str = ""
     client_id: str = ""
     id: int | None = None
+    fill_id: str = ""  # the venue's id of the fill that closed it: one trade per fill, however often replayed
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -70,7 +73,7 @@ class TradeRecord:
         set_(self, "market", _text("market", self.market))
         if type(self.side) is not Side:
             set_(self, "side", Side.parse(self.side))
-        for name in ("venue", "close_reason", "client_id"):
+        for name in ("venue", "close_reason", "client_id", "fill_id"):
             if not isinstance(getattr(self, name), str):
                 raise ValueError(f"{name}: must be a string, got {getattr(self, name)!r}")
         size, entry, exit_, pnl, fees = self.size, self.entry_price, self.exit_price, self.realized_pnl, self.fees
@@ -138,8 +141,11 @@ class ConditionRecord:
     fired_at: float | None = None
     fired_price: float | None = None
     reason: str = ""
+    venue: str = ""  # of the position it belongs to; "" for conditions stored before venues were tracked
 
     def __post_init__(self) -> None:
+        if not isinstance(self.venue, str):
+            raise ValueError(f"venue: must be a string, got {self.venue!r}")
         object.__setattr__(self, "account", _text("account", self.account))
         object.__setattr__(self, "market", _text("market", self.market))
         if self.kind not in CONDITION_KINDS:
@@ -189,3 +195,33 @@ class PaperState:
     positions: list[Position] = field(default_factory=list)
     orders: list[Order] = field(default_factory=list)
     entry_fees: dict[str, float] = field(default_factory=dict)  # market -> opening fees of the open position
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerPosition:
+    """The journal's own view of one open position, built from fills (not from what a venue reports).
+
+    entry_fees are the opening fees not yet booked to a closed trade.
+    """
+
+    venue: str
+    account: str
+    market: str
+    side: Side
+    size: float
+    entry_price: float
+    leverage: float
+    entry_fees: float
+    opened_at: float
+    updated_at: float
+
+    def __post_init__(self) -> None:
+        for name in ("venue", "account", "market"):
+            object.__setattr__(self, name, _text(name, getattr(self, name)))
+        if type(self.side) is not Side:
+            object.__setattr__(self, "side", Side.parse(self.side))
+        for name in ("size", "entry_price", "leverage", "entry_fees", "opened_at", "updated_at"):
+            object.__setattr__(self, name, _number(name, getattr(self, name)))
+        for name in ("size", "entry_price", "leverage"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name}: must be > 0, got {getattr(self, name)!r}")

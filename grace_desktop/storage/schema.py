@@ -235,5 +235,66 @@ def _v5_paper_entry_fees(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE paper_positions ADD COLUMN entry_fees REAL NOT NULL DEFAULT 0")
 
 
-MIGRATIONS: list[Migration] = [_v1_core, _v2_audit_and_paper, _v3_journal, _v4_trailing, _v5_paper_entry_fees]
+V6_VENUE_LEDGER = """
+ALTER TABLE orders ADD COLUMN purpose TEXT NOT NULL DEFAULT '';
+ALTER TABLE accounts ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE fills ADD COLUMN fill_id TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX idx_fills_venue_fill_id ON fills(venue, fill_id) WHERE fill_id != '';
+CREATE INDEX idx_fills_venue_account_ts ON fills(venue, account, ts);
+ALTER TABLE trades ADD COLUMN fill_id TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX idx_trades_venue_fill_id ON trades(venue, fill_id) WHERE fill_id != '';
+CREATE TABLE funding (
+    id INTEGER PRIMARY KEY,
+    venue TEXT NOT NULL,
+    account TEXT NOT NULL REFERENCES accounts(name),
+    market TEXT NOT NULL,
+    amount REAL NOT NULL,
+    daily_rate REAL,
+    ts REAL NOT NULL,
+    funding_id TEXT NOT NULL CHECK (funding_id != ''),
+    UNIQUE (venue, funding_id)
+);
+CREATE INDEX idx_funding_account ON funding(account, venue, ts);
+CREATE TABLE ledger_positions (
+    venue TEXT NOT NULL,
+    account TEXT NOT NULL REFERENCES accounts(name),
+    market TEXT NOT NULL,
+    side TEXT NOT NULL CHECK (side IN ('long', 'short')),
+    size REAL NOT NULL,
+    entry_price REAL NOT NULL,
+    leverage REAL NOT NULL,
+    entry_fees REAL NOT NULL DEFAULT 0,
+    opened_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (venue, account, market)
+);
+ALTER TABLE conditions ADD COLUMN venue TEXT NOT NULL DEFAULT '';
+CREATE INDEX idx_conditions_position ON conditions(venue, account, market, status);
+CREATE TABLE trailing_extremes_v6 (
+    venue TEXT NOT NULL DEFAULT '',
+    account TEXT NOT NULL REFERENCES accounts(name) ON DELETE CASCADE,
+    market TEXT NOT NULL,
+    side TEXT NOT NULL,
+    opened_at REAL NOT NULL,
+    extreme REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (venue, account, market)
+);
+INSERT INTO trailing_extremes_v6 (venue, account, market, side, opened_at, extreme, updated_at)
+    SELECT '', account, market, side, opened_at, extreme, updated_at FROM trailing_extremes;
+DROP TABLE trailing_extremes;
+ALTER TABLE trailing_extremes_v6 RENAME TO trailing_extremes
+"""
+
+
+def _v6_venue_ledger(db: sqlite_utils.Database) -> None:
+    """Remote venues: why an order was sent, idempotent fills/trades/funding keyed by the venue's ids,
+    the journal's own open positions, venue-scoped conditions and trailing marks, hidden accounts.
+    Rows from before keep venue '' (conditions, trailing marks) and fill_id '' (never deduplicated)."""
+    _run(db, V6_VENUE_LEDGER)
+
+
+MIGRATIONS: list[Migration] = [
+    _v1_core, _v2_audit_and_paper, _v3_journal, _v4_trailing, _v5_paper_entry_fees, _v6_venue_ledger,
+]  # fmt: skip
 LATEST_VERSION = len(MIGRATIONS)

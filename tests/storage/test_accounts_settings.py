@@ -25,7 +25,7 @@ def test_ensure_is_idempotent_and_lists(store: Storage) -> None:
 
 def test_accounts_table_has_no_secret_columns(store: Storage) -> None:
     columns = {c.name for c in store.db.table("accounts").columns}
-    assert columns == {"name", "venue", "created_at"}
+    assert columns == {"name", "venue", "created_at", "internal"}
 
 
 def test_venue_learned_later_fills_in(store: Storage) -> None:

@@ -168,9 +168,10 @@ def test_filtered_deep_page_is_an_index_range(store: Storage) -> None:
     first = store.trades.record(_trade(1, 5.0, "a", "m", 1.0))
     store.trades.record(_trade(2, 6.0, "a", "m", 1.0))
     plans: list[str] = []
-    store.conn.set_trace_callback(lambda sql: plans.append(sql) if sql.startswith("SELECT *") else None)
+    reader = store._read_conn()  # pages read on this thread's read-only connection
+    reader.set_trace_callback(lambda sql: plans.append(sql) if sql.startswith("SELECT *") else None)
     assert [t.id for t in store.trades.page(account="a", market="m", before_id=first + 1)] == [first]
-    store.conn.set_trace_callback(None)
+    reader.set_trace_callback(None)
     sql = plans[-1].replace("SELECT *", "EXPLAIN QUERY PLAN SELECT *", 1)
     detail = " ".join(r["detail"] for r in store.query(sql))
     assert "idx_trades_account_market_closed (account=? AND market=? AND closed_at<?)" in detail

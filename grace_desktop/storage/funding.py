@@ -1,0 +1,43 @@
+"""Funding payments of perp positions, journaled once each (keyed by the venue's own id)."""
+
+from __future__ import annotations
+
+from grace_desktop.domain import validation as v
+from grace_desktop.storage.base import Repository, writes
+
+
+class FundingRepository(Repository):
+    @writes
+    def record(
+        self, venue: str, account: str, market: str, amount: float, daily_rate: float | None, ts: float,
+        funding_id: str,
+    ) -> bool:  # fmt: skip
+        """Journal one payment: amount > 0 was received, < 0 paid. False (nothing written) when this
+        venue already reported a payment with this funding_id."""
+        values = (
+            v.text("venue", venue), v.text("account", account), v.text("market", market), v.finite("amount", amount),
+            None if daily_rate is None else v.finite("daily_rate", daily_rate), v.finite("ts", ts),
+            v.text("funding_id", funding_id),
+        )  # fmt: skip
+        with self._store.transaction() as store:
+            store.ensure_account(values[1], values[0])
+            cursor = store.conn.execute(
+                "INSERT INTO funding (venue, account, market, amount, daily_rate, ts, funding_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (venue, funding_id) DO NOTHING",
+                values,
+            )
+            return cursor.rowcount == 1
+
+    def total(self, venue: str | None = None, account: str | None = None) -> float:
+        """Σ amount (received minus paid), over everything or one venue and/or account."""
+        sql = "SELECT COALESCE(SUM(amount), 0) AS total FROM funding"
+        where, params = [], []
+        for column, value in (("venue", venue), ("account", account)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        row = self._store.query_one(sql, params)
+        assert row is not None
+        return float(row["total"])
