@@ -25,6 +25,7 @@ from grace_desktop.domain.volatility import EwmaVolatility, VolatilityCap
 from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.events import EventBus, OrderUpdated, PortfolioChanged
 from grace_desktop.services.selector import NoVenueError, Selection, VenueSelector
+from grace_desktop.services.trade_inputs import close_args, preview_args, trade_args
 from grace_desktop.services.trade_types import TradeConditions, TradeResult
 from grace_desktop.storage import Storage
 from grace_desktop.venues.base import OrderRejected, Tick, Venue, VenueError
@@ -162,6 +163,8 @@ class TradingService:
         order_type: str = "market", price: float | None = None,
     ) -> RiskDecision:
         """What the risk policy would say now, from cached state; raises DomainError on bad input."""
+        action, amount, market, account, leverage, order_type, price = preview_args(
+            action, amount, market, account, leverage, order_type, price).unpacked()
         spec = self.spec(market)
         if spec is None:
             raise DomainError("market", f"unknown market {market!r}")
@@ -181,6 +184,12 @@ class TradingService:
     ) -> TradeResult:
         """`venue` pins the venue (closes go where the position is, healthy or not); else the selector picks.
         `purpose` (e.g. "stop_loss") is what the journal records as the reason for the round trip it closes."""
+        try:
+            (action, amount, market, account, leverage, order_type, price, conditions, reduce_only, venue,
+             purpose) = trade_args(action, amount, market, account, leverage, order_type, price, conditions,
+                                   reduce_only, venue, purpose, venues=self.selector.venues).unpacked()
+        except DomainError as exc:
+            return TradeResult.refused(str(exc))
         settings = self.settings(account)
         try:
             side = OrderSide.parse(action)
@@ -307,11 +316,9 @@ class TradingService:
     async def close_position(self, account: str, market: str, fraction: float = 1.0, reason: str = "manual") -> TradeResult:
         """Reduce-only market order against the open position, at the position's own leverage."""
         try:
-            fraction = v.finite("fraction", fraction)
+            account, market, fraction, reason = close_args(account, market, fraction, reason).unpacked()
         except DomainError as exc:
             return TradeResult.refused(str(exc))
-        if not 0 < fraction <= 1:
-            return TradeResult.refused(f"fraction: must be in (0, 1], got {fraction:g}")
         spec = self.spec(market)
         if spec is None:
             return TradeResult.refused(f"market: unknown market {market!r}")
