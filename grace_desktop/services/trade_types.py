@@ -26,11 +26,14 @@ class TradeConditions:
         for name in ("take_profit", "stop_loss", "entry_below", "entry_above"):
             value = getattr(self, name)
             if value is not None:
-                object.__setattr__(self, name, v.non_negative(name, value))
+                price = v.real(name, value)  # strict: a huge int or a bool here is refused, never raised
+                if price < 0:
+                    raise DomainError(name, f"must be >= 0, got {price:g}")
+                object.__setattr__(self, name, price)
         for name in ("take_profit_percent", "stop_loss_percent", "trailing_percent"):
             value = getattr(self, name)
             if value is not None:
-                pct = v.positive(name, value)
+                pct = v.real_positive(name, value)
                 if pct >= 100:
                     raise DomainError(name, f"must be below 100 %, got {pct:g}")
                 object.__setattr__(self, name, pct)

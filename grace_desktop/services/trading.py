@@ -29,6 +29,7 @@ from grace_desktop.services.orders import OrderLifecycle
 from grace_desktop.services.portfolios import Portfolios
 from grace_desktop.services.selector import NoVenueError, Selection, VenueSelector
 from grace_desktop.services.tasks import TaskSupervisor
+from grace_desktop.services.trade_inputs import close_args, preview_args, trade_args
 from grace_desktop.services.trade_types import TradeConditions, TradeResult
 from grace_desktop.storage import Storage
 from grace_desktop.storage.errors import StorageError
@@ -108,6 +109,8 @@ class TradingService:
         order_type: str = "market", price: float | None = None,
     ) -> RiskDecision:
         """What the risk policy would say now, from cached state; raises DomainError on bad input."""
+        action, amount, market, account, leverage, order_type, price = preview_args(
+            action, amount, market, account, leverage, order_type, price).unpacked()
         spec = self.spec(market)
         if spec is None:
             raise DomainError("market", f"unknown market {market!r}")
@@ -134,6 +137,12 @@ class TradingService:
     ) -> TradeResult:
         """`venue` pins the venue (closes go where the position is, healthy or not); else the selector picks.
         `purpose` (e.g. "stop_loss") is journaled with the intent and names the round trip it closes."""
+        try:
+            (action, amount, market, account, leverage, order_type, price, conditions, reduce_only, venue,
+             purpose) = trade_args(action, amount, market, account, leverage, order_type, price, conditions,
+                                   reduce_only, venue, purpose, venues=self.selector.venues).unpacked()
+        except DomainError as exc:
+            return TradeResult.refused(str(exc))
         try:
             settings = self.settings(account)
             side = OrderSide.parse(action)
@@ -264,11 +273,11 @@ class TradingService:
         fresh position read; a close whose outcome is unknown is resolved before another is sent.
         """
         try:
-            fraction = v.finite("fraction", fraction)
+            account, market, fraction, reason = close_args(account, market, fraction, reason).unpacked()
+            if venue is not None and venue not in self.selector.venues:
+                raise DomainError("venue", f"{venue!r} is not configured")
         except DomainError as exc:
             return TradeResult.refused(str(exc))
-        if not 0 < fraction <= 1:
-            return TradeResult.refused(f"fraction: must be in (0, 1], got {fraction:g}")
         try:
             held = await self.find_position(account, market, venue)
         except VenueError as exc:
