@@ -10,7 +10,9 @@ from typing import Any
 from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.events import EventBus, OrderUpdated, TradeClosed
 from grace_desktop.storage import Storage
-from grace_desktop.venues.paper.events import ClosedPart, FillEvent, FundingEvent, LiquidationEvent, OrderEvent
+from grace_desktop.venues.paper.events import (
+    ClosedPart, FillEvent, FundingEvent, LiquidationEvent, OrderEvent, trade_record,
+)
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ class TradeJournal:
 
     def _record_close(self, venue_name: str, closed: ClosedPart) -> None:
         # The rule that sent the close (stop_loss, manual...) says more than the order type does.
-        trade = replace(closed.trade_record(venue_name), close_reason=self._purposes.get(closed.client_id, closed.reason))
+        trade = replace(trade_record(closed, venue_name), close_reason=self._purposes.get(closed.client_id, closed.reason))
         trade_id = self.store.trades.record(trade)
         self.bus.publish(TradeClosed(replace(trade, id=trade_id)))
 
