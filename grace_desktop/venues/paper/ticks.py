@@ -161,9 +161,6 @@ def _liquidate(change: Change, spec: MarketSpec, position: Position, mark: float
         created_at=ts, updated_at=ts,
     )
     change.record_order(order)
-    for resting in list(change.after.orders.values()):
-        if resting.request.market == market and resting.request.reduce_only:
-            _cancel(change, resting, ts, "cancelled: the position it would reduce was liquidated")
     fill = Fill(client_id, market, side, position.size, liq, fee, ts, maker=False, liquidation=True,
                 fill_id=f"{client_id}:1")
     change.events.append(
@@ -174,6 +171,10 @@ def _liquidate(change: Change, spec: MarketSpec, position: Position, mark: float
             balance=change.after.balance, ts=ts, order=order, fill=fill, closed=outcome.closed,
         )
     )
+    # Reported after the liquidation that made them pointless.
+    for resting in list(change.after.orders.values()):
+        if resting.request.market == market and resting.request.reduce_only:
+            _cancel(change, resting, ts, "cancelled: the position it would reduce was liquidated")
 
 
 def _fund(change: Change, spec: MarketSpec, position: Position, index: float, rate: float, elapsed: float,
