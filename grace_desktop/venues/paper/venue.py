@@ -60,6 +60,7 @@ class PaperVenue:
         clock: Callable[[], float] = time.time,
         queue_size: int = 256,
         name: str = "paper",
+        hub: EventHub | None = None,
     ) -> None:
         self.name = v.text("name", name)  # what its ticks and events carry (a test double renames it)
         v.positive("starting_balance", starting_balance)
@@ -87,7 +88,7 @@ class PaperVenue:
         self._subscriptions: list[PriceSubscription] = []
         self._tick_listeners: list[Listener] = []
         self._listeners = Listeners()
-        self._hub = EventHub()
+        self._hub = EventHub() if hub is None else hub  # a venue built on this one may route the events
         # Without a store the history lives here (a venue with a store reads it back from the file).
         self._fill_history: dict[str, list[Fill]] = {}
         self._funding_history: dict[str, list[PaperFunding]] = {}
