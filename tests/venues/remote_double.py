@@ -153,6 +153,7 @@ class RemoteDouble:
         for subscription, failed in self._streams:
             failed.append(error)
             subscription.close()
+        self._streams.clear()
 
     async def push_tick(self, market: str, price: float, ts: float | None = None) -> Tick:
         return await self._inner.push_tick(market, price, ts)
@@ -190,7 +191,7 @@ class RemoteDouble:
         # Subscribed now, not at the first read, so no tick between the two is missed.
         entry: tuple[Any, list[bool]] = (self._inner.subscribe_prices(markets), [])
         self._streams.append(entry)
-        return self._prices(entry)
+        return self._prices(entry, self._stream_fault)
 
     async def markets(self) -> dict[str, MarketSpec]:
         return await self._call("markets", self._inner.markets)
@@ -359,9 +360,9 @@ class RemoteDouble:
         split.status = OrderStatus.FILLED if len(split.fills) == len(split.sizes) else OrderStatus.PARTIALLY_FILLED
         return replace(event, fill=fill, order=split.order())
 
-    async def _prices(self, entry: tuple[Any, list[bool]]) -> AsyncIterator[Tick]:
+    async def _prices(self, entry: tuple[Any, list[bool]], fault: PriceStreamFault | None) -> AsyncIterator[Tick]:
         subscription, failed = entry
-        fault, delivered = self._stream_fault, 0
+        delivered = 0
         try:
             async for tick in subscription:
                 yield tick
