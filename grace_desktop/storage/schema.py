@@ -294,7 +294,40 @@ def _v6_venue_ledger(db: sqlite_utils.Database) -> None:
     _run(db, V6_VENUE_LEDGER)
 
 
+V7_PAPER_HISTORY = """
+CREATE TABLE paper_fills (
+    fill_id TEXT PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES paper_accounts(account) ON DELETE CASCADE,
+    client_id TEXT NOT NULL,
+    market TEXT NOT NULL,
+    side TEXT NOT NULL,
+    size REAL NOT NULL,
+    price REAL NOT NULL,
+    fee REAL NOT NULL,
+    ts REAL NOT NULL,
+    maker INTEGER NOT NULL,
+    liquidation INTEGER NOT NULL
+);
+CREATE INDEX idx_paper_fills_account_ts ON paper_fills(account, ts);
+CREATE TABLE paper_funding (
+    funding_id TEXT PRIMARY KEY,
+    account TEXT NOT NULL REFERENCES paper_accounts(account) ON DELETE CASCADE,
+    market TEXT NOT NULL,
+    amount REAL NOT NULL,
+    daily_rate REAL NOT NULL,
+    ts REAL NOT NULL
+);
+CREATE INDEX idx_paper_funding_account_ts ON paper_funding(account, ts)
+"""
+
+
+def _v7_paper_history(db: sqlite_utils.Database) -> None:
+    """The paper venue's own fill and funding history, so the journal can rebuild what a crash made it miss."""
+    _run(db, V7_PAPER_HISTORY)
+
+
 MIGRATIONS: list[Migration] = [
     _v1_core, _v2_audit_and_paper, _v3_journal, _v4_trailing, _v5_paper_entry_fees, _v6_venue_ledger,
+    _v7_paper_history,
 ]  # fmt: skip
 LATEST_VERSION = len(MIGRATIONS)

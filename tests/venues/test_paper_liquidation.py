@@ -51,7 +51,7 @@ async def test_long_liquidated_at_the_ticket_price_and_reported(venue: PaperVenu
     assert event.fill.liquidation and event.fill.price == event.liquidation_price
     assert len(fills) == 1  # the open; a liquidation is reported to liquidation listeners only
     # The tick listener ran after the venue applied the tick: the position was already gone.
-    assert seen_by_tick_listener[-1] == (Tick("BTC-PERP", 55_000.0, event.ts), [])
+    assert seen_by_tick_listener[-1] == (Tick("BTC-PERP", 55_000.0, event.ts, "paper"), [])
 
     tp = await venue.order_by_client_id("alice", "tp")
     assert tp is not None and tp.status is OrderStatus.CANCELLED and "liquidated" in tp.reason

@@ -7,7 +7,7 @@ import pytest
 from grace_desktop.domain import margin
 from grace_desktop.domain.enums import OrderStatus, Side
 from grace_desktop.venues.paper import PaperVenue
-from grace_desktop.venues.paper.events import FillEvent
+from grace_desktop.venues.paper.events import FillEvent, trade_record
 from tests.venues.helpers import Clock, place
 
 
@@ -61,7 +61,7 @@ async def test_long_add_partial_close_close_worked_numbers(venue: PaperVenue, cl
     assert closed is not None and closed.fully_closed and closed.realized_pnl == pytest.approx(-300.0)
     assert closed.fees == pytest.approx(3.54 + (2.4 + 2.48) * 0.75)
     assert closed.opened_at == opened.created_at and closed.closed_at == clock.t
-    record = closed.trade_record()
+    record = trade_record(closed)
     assert (record.market, record.side, record.size, record.close_reason) == ("BTC-PERP", Side.LONG, 0.15, "market")
     # Round trip fees add up to every fee charged.
     assert sum(f.closed.fees for f in fills if f.closed) == pytest.approx(sum(f.fill.fee for f in fills))

@@ -55,7 +55,7 @@ async def test_tick_listener_runs_after_the_tick_is_applied(venue: PaperVenue) -
     remove = venue.add_tick_listener(lambda tick: seen.append((tick, venue.last_price(tick.market))))
     venue.add_tick_listener(lambda tick: 1 / 0)  # a broken listener is logged, never stops the others
     await venue.push_tick("SOL-PERP", 150.0, ts=5.0)
-    assert seen == [(Tick("SOL-PERP", 150.0, 5.0), 150.0)]
+    assert seen == [(Tick("SOL-PERP", 150.0, 5.0, "paper"), 150.0)]
     remove()
     await venue.push_tick("SOL-PERP", 151.0, ts=6.0)
     assert len(seen) == 1

@@ -17,10 +17,10 @@ from grace_desktop.domain.conditions import Direction
 from grace_desktop.domain.enums import OrderSide, OrderStatus, OrderType, Side
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.models import Fill, MarketSpec, Order, OrderRequest, Portfolio, Position
+from grace_desktop.domain.positions import FillOutcome, apply_fill, lots
 from grace_desktop.domain.trigger_book import TriggerBook
 from grace_desktop.venues.base import OrderRejected
 from grace_desktop.venues.paper.events import FillEvent, OrderEvent
-from grace_desktop.venues.paper.positions import FillOutcome, apply_fill, lots
 from grace_desktop.venues.paper.state import AccountState, Change
 
 _EPS = 1e-9
@@ -45,6 +45,10 @@ class PaperEngine:
         self.orders: dict[str, Order] = {}  # every order this engine knows, any status
         self.marks: dict[str, float] = {}
         self.book = TriggerBook()  # resting limit prices and liquidation prices
+        # Fills per order, for fill ids "<client id>:<n>". Counted when planned: a change that is
+        # never applied leaves a gap, never a duplicate. Paper fills an order at most once, so a
+        # restart (which forgets the counts) cannot repeat an id either.
+        self._fill_counts: dict[str, int] = {}
 
     # ----- state ------------------------------------------------------------------------
     def state(self, account: str) -> AccountState:
@@ -201,7 +205,9 @@ class PaperEngine:
                                     f"filled {size:g} of {order.remaining:g}: reduce-only clamped to the position"),
         )
         change.record_order(filled)
-        fill = Fill(order.client_id, spec.name, request.side, size, price, fee, ts, maker=maker)
+        n = self._fill_counts[order.client_id] = self._fill_counts.get(order.client_id, 0) + 1
+        fill = Fill(order.client_id, spec.name, request.side, size, price, fee, ts, maker=maker,
+                    fill_id=f"{order.client_id}:{n}")
         change.events.append(
             FillEvent(change.account, spec.name, filled, fill, reason, outcome.position, state.balance, outcome.closed)
         )

@@ -1,4 +1,7 @@
-"""What the paper venue tells its listeners after it has applied (and persisted) a change.
+"""What the paper venue's engine reports after it has applied (and persisted) a change.
+
+The venue turns these into the protocol's typed `venues.events` for `events()`; the
+listener methods that hand them out as they are go away once the services subscribe.
 
 Every event is immutable and carries enough to journal it without asking the venue again:
 a fill that closed (part of) a position carries the closed round trip (`ClosedPart`).
@@ -12,43 +15,22 @@ from dataclasses import dataclass
 
 from grace_desktop.domain.enums import Side
 from grace_desktop.domain.models import Fill, Order, Position
+from grace_desktop.domain.positions import ClosedPart
 from grace_desktop.storage.records import TradeRecord
 
+__all__ = [
+    "ClosedPart", "FillEvent", "FundingEvent", "LiquidationEvent", "OrderEvent", "PaperEvent", "trade_record",
+]
 
-@dataclass(frozen=True, slots=True)
-class ClosedPart:
-    """The part of a fill that closed an existing position: one (partial) round trip.
 
-    `realized_pnl` is the price PnL before fees; `fees` are this close's fee plus the closed
-    share of the fees paid when the position was opened/added to (net = realized_pnl − fees).
-    """
-
-    account: str
-    market: str
-    side: Side  # side of the position that was closed
-    size: float
-    entry_price: float
-    exit_price: float
-    realized_pnl: float
-    fees: float
-    opened_at: float
-    closed_at: float
-    client_id: str
-    reason: str  # "market" | "limit" | "liquidation"
-    fully_closed: bool
-
-    @property
-    def net_pnl(self) -> float:
-        return self.realized_pnl - self.fees
-
-    def trade_record(self, venue: str = "paper") -> TradeRecord:
-        """The journal row for this round trip (storage's TradeRecord: gross PnL, fees apart)."""
-        return TradeRecord(
-            account=self.account, market=self.market, side=self.side, size=self.size,
-            entry_price=self.entry_price, exit_price=self.exit_price, realized_pnl=self.realized_pnl,
-            fees=self.fees, opened_at=self.opened_at, closed_at=self.closed_at, venue=venue,
-            close_reason=self.reason, client_id=self.client_id,
-        )
+def trade_record(closed: ClosedPart, venue: str = "paper") -> TradeRecord:
+    """The journal row for a closed round trip (storage's TradeRecord: gross PnL, fees apart)."""
+    return TradeRecord(
+        account=closed.account, market=closed.market, side=closed.side, size=closed.size,
+        entry_price=closed.entry_price, exit_price=closed.exit_price, realized_pnl=closed.realized_pnl,
+        fees=closed.fees, opened_at=closed.opened_at, closed_at=closed.closed_at, venue=venue,
+        close_reason=closed.reason, client_id=closed.client_id,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +85,8 @@ class FundingEvent:
     amount: float  # cash booked to the account: negative when the position paid
     balance: float
     ts: float
+    funding_id: str = ""  # unique per venue, so journaling it is idempotent
+    position: Position | None = None  # the position after the payment (its realized PnL moved)
 
 
 PaperEvent = FillEvent | OrderEvent | LiquidationEvent | FundingEvent

@@ -9,15 +9,14 @@ whatever the number of positions and orders. Liquidation uses exactly the price
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 from grace_desktop.domain import funding, margin
 from grace_desktop.domain.enums import OrderSide, OrderStatus, OrderType
 from grace_desktop.domain.models import Fill, MarketSpec, Order, OrderRequest, Position
+from grace_desktop.domain.positions import apply_fill, apply_funding
 from grace_desktop.venues.base import OrderRejected
 from grace_desktop.venues.paper.engine import PaperEngine, new_id
 from grace_desktop.venues.paper.events import FundingEvent, LiquidationEvent, OrderEvent
-from grace_desktop.venues.paper.positions import apply_fill
 from grace_desktop.venues.paper.state import Change
 
 
@@ -162,10 +161,8 @@ def _liquidate(change: Change, spec: MarketSpec, position: Position, mark: float
         created_at=ts, updated_at=ts,
     )
     change.record_order(order)
-    for resting in list(change.after.orders.values()):
-        if resting.request.market == market and resting.request.reduce_only:
-            _cancel(change, resting, ts, "cancelled: the position it would reduce was liquidated")
-    fill = Fill(client_id, market, side, position.size, liq, fee, ts, maker=False, liquidation=True)
+    fill = Fill(client_id, market, side, position.size, liq, fee, ts, maker=False, liquidation=True,
+                fill_id=f"{client_id}:1")
     change.events.append(
         LiquidationEvent(
             account=account, market=market, side=position.side, size=position.size,
@@ -174,15 +171,19 @@ def _liquidate(change: Change, spec: MarketSpec, position: Position, mark: float
             balance=change.after.balance, ts=ts, order=order, fill=fill, closed=outcome.closed,
         )
     )
+    # Reported after the liquidation that made them pointless.
+    for resting in list(change.after.orders.values()):
+        if resting.request.market == market and resting.request.reduce_only:
+            _cancel(change, resting, ts, "cancelled: the position it would reduce was liquidated")
 
 
 def _fund(change: Change, spec: MarketSpec, position: Position, index: float, rate: float, elapsed: float,
           ts: float) -> None:
     paid = funding.funding_payment(position.side, position.size, index, rate, elapsed)
     change.after.balance -= paid
-    change.set_position(spec.name, replace(position, realized_pnl=position.realized_pnl - paid),
-                        change.after.entry_fees.get(spec.name, 0.0))
+    funded = apply_funding(position, -paid)
+    change.set_position(spec.name, funded, change.after.entry_fees.get(spec.name, 0.0))
     change.events.append(
         FundingEvent(change.account, spec.name, position.side, position.size, index, rate, elapsed, -paid,
-                     change.after.balance, ts)
+                     change.after.balance, ts, funding_id=new_id("funding"), position=funded)
     )

@@ -2,8 +2,9 @@
 
 Bookkeeping is in engine/ticks (synchronous, no I/O). This class adds what a
 live venue needs: an asyncio lock so orders and ticks change state one at a time, writes
-through `store.paper.save` (one transaction per change, in a single worker thread, made
-before the change goes live), price fan-out and listeners. Ticks that change nothing
+through `store.paper.save` (one transaction per change, its fills and funding included, in a
+single worker thread, made before the change goes live), price fan-out and the typed event
+stream (`events()`, see reporting.py). Ticks that change nothing
 write nothing, so the hot path stays free of SQLite.
 """
 
@@ -18,11 +19,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from grace_desktop.domain import margin
 from grace_desktop.domain import validation as v
-from grace_desktop.domain.models import MarketSpec, Order, OrderRequest, Portfolio, Position
-from grace_desktop.venues.base import OrderRejected, Tick, VenueError, VenueHealth
-from grace_desktop.venues.paper.engine import PaperEngine
+from grace_desktop.domain.models import Fill, MarketSpec, Order, OrderRequest, Portfolio, Position
+from grace_desktop.storage.paper import PaperFunding
+from grace_desktop.venues.base import Capability, OrderRejected, Tick, VenueError, VenueHealth
+from grace_desktop.venues.event_stream import EventHub, EventSubscription
+from grace_desktop.venues.events import FundingPaid
+from grace_desktop.venues.paper.engine import PaperEngine, new_id
 from grace_desktop.venues.paper.events import FillEvent, FundingEvent, LiquidationEvent, OrderEvent, PaperEvent
 from grace_desktop.venues.paper.markets import default_markets
+from grace_desktop.venues.paper.reporting import Listeners, history, to_funding_paid, venue_events
 from grace_desktop.venues.paper.state import Change
 from grace_desktop.venues.paper.ticks import FundingModel, plan_tick
 from grace_desktop.venues.price_stream import PriceSubscription
@@ -40,6 +45,7 @@ Listener = Callable[[Any], None]
 class PaperVenue:
     name = "paper"
     supports_leverage = True
+    capabilities = frozenset({Capability.PERP, Capability.SPOT, Capability.RESTING_ORDERS, Capability.CANCEL})
 
     def __init__(
         self,
@@ -53,7 +59,10 @@ class PaperVenue:
         index_halflife_s: float = 900.0,
         clock: Callable[[], float] = time.time,
         queue_size: int = 256,
+        name: str = "paper",
+        hub: EventHub | None = None,
     ) -> None:
+        self.name = v.text("name", name)  # what its ticks and events carry (a test double renames it)
         v.positive("starting_balance", starting_balance)
         v.non_negative("slippage_bps", slippage_bps)
         v.positive("funding_interval_s", funding_interval_s)
@@ -78,9 +87,11 @@ class PaperVenue:
         self._feed_done = False
         self._subscriptions: list[PriceSubscription] = []
         self._tick_listeners: list[Listener] = []
-        self._listeners: dict[type, list[Listener]] = {
-            FillEvent: [], LiquidationEvent: [], FundingEvent: [], OrderEvent: [],
-        }
+        self._listeners = Listeners()
+        self._hub = EventHub() if hub is None else hub  # a venue built on this one may route the events
+        # Without a store the history lives here (a venue with a store reads it back from the file).
+        self._fill_history: dict[str, list[Fill]] = {}
+        self._funding_history: dict[str, list[PaperFunding]] = {}
 
     # ----- lifecycle --------------------------------------------------------------------
     async def start(self, run_feed: bool = True) -> None:
@@ -100,6 +111,7 @@ class PaperVenue:
             await asyncio.gather(task, return_exceptions=True)
         for subscription in list(self._subscriptions):
             subscription.close()
+        self._hub.close()
         async with self._lock:  # let a write in flight finish before the worker goes away
             self._executor.shutdown(wait=True)
 
@@ -147,7 +159,7 @@ class PaperVenue:
         market = v.text("market", market)
         price = v.positive("price", price)
         ts = self._clock() if ts is None else v.finite("ts", ts)
-        tick = Tick(market, price, ts)
+        tick = Tick(market, price, ts, self.name)
         await self._ensure_loaded()
         async with self._lock:
             self._last_ts = max(self._last_ts, ts)
@@ -215,17 +227,21 @@ class PaperVenue:
         return self._add(OrderEvent, callback)
 
     def _add(self, kind: type, callback: Listener) -> Callable[[], None]:
-        listeners = self._listeners[kind]
-        listeners.append(callback)
-        return lambda: listeners.remove(callback) if callback in listeners else None
+        return self._listeners.add(kind, callback)
 
-    def _emit(self, events: Iterable[PaperEvent]) -> None:
-        for event in events:
-            for listener in tuple(self._listeners[type(event)]):
-                try:
-                    listener(event)
-                except Exception:
-                    log.exception("%s listener failed", type(event).__name__)
+    def events(self) -> EventSubscription:
+        """A new subscription to every fill, order change, position change, liquidation and funding from now on.
+
+        Nothing is ever dropped (unbounded buffer: read it or close it); it ends when the venue closes.
+        """
+        return self._hub.subscribe()
+
+    def _emit(self, events: list[PaperEvent]) -> None:
+        self._listeners.emit(events)
+        self._hub.publish(venue_events(self.name, events))
+
+    def new_client_id(self) -> str:
+        return new_id("paper-c")
 
     # ----- account queries --------------------------------------------------------------
     async def markets(self) -> dict[str, MarketSpec]:
@@ -245,6 +261,26 @@ class PaperVenue:
     async def open_orders(self, account: str) -> list[Order]:
         await self._ensure_loaded()
         return list(self._engine.state(v.text("account", account)).orders.values())
+
+    async def fills(self, account: str, since: float | None = None) -> list[Fill]:
+        """Every fill of `account` (liquidations included), in the order they were booked; `since` inclusive."""
+        await self._ensure_loaded()
+        account = v.text("account", account)
+        if self._store is None:
+            return [f for f in self._fill_history.get(account, []) if since is None or f.ts >= since]
+        store = self._store
+        return await self._run(lambda: store.paper.fills(account, since), "read the fills")
+
+    async def funding(self, account: str, since: float | None = None) -> list[FundingPaid]:
+        """Every funding payment booked to `account`, oldest first; `since` inclusive."""
+        await self._ensure_loaded()
+        account = v.text("account", account)
+        if self._store is None:
+            rows = [f for f in self._funding_history.get(account, []) if since is None or f.ts >= since]
+        else:
+            store = self._store
+            rows = await self._run(lambda: store.paper.funding(account, since), "read the funding")
+        return [to_funding_paid(self.name, row) for row in rows]
 
     async def liquidation_price(self, account: str, market: str) -> float | None:
         """Where the venue will liquidate `account`'s position in `market` (None: no perp position)."""
@@ -309,8 +345,12 @@ class PaperVenue:
 
     # ----- persistence ------------------------------------------------------------------
     async def _commit(self, change: Change) -> None:
-        """Persist `change` in one transaction, then make it live and tell the listeners."""
-        if self._store is not None:
+        """Persist `change` (and the fills and funding it booked) in one transaction, then make it live and report it."""
+        fills, funding = history(change.events)
+        if self._store is None:
+            self._fill_history.setdefault(change.account, []).extend(fills)
+            self._funding_history.setdefault(change.account, []).extend(funding)
+        else:
             store = self._store
 
             def save() -> None:
@@ -321,6 +361,8 @@ class PaperVenue:
                     delete_positions=change.delete_positions,
                     upsert_orders=list(change.orders.values()),
                     entry_fees={p.market: change.after.entry_fees.get(p.market, 0.0) for p in change.upsert_positions},
+                    fills=fills,
+                    funding=funding,
                 )
 
             saving = asyncio.ensure_future(self._run(save, "save the account"))

@@ -1,5 +1,7 @@
 """How one fill changes an isolated position: open, add (average entry), reduce, close, flip.
 
+The one place fill accounting lives: the paper venue books fills with it, and the journal
+can replay a venue's fills through it to rebuild positions, round trips and cash.
 Pure functions over immutable domain records. Collateral is size·entry/L on open, grows by
 size·price/L on an add and shrinks pro rata on a reduce, so a reduce never moves the
 liquidation price and an add at the same leverage keeps it where the ticket said.
@@ -10,14 +12,40 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from grace_desktop.domain import margin
-from grace_desktop.domain.enums import OrderSide
+from grace_desktop.domain.enums import OrderSide, Side
 from grace_desktop.domain.models import MarketSpec, Position
-from grace_desktop.venues.paper.events import ClosedPart
 
 
 def lots(size: float, spec: MarketSpec) -> float:
     """`size` snapped to a whole number of lots (kills float dust such as 0.30000000000000004)."""
     return round(round(size / spec.lot_size) * spec.lot_size, 12)
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedPart:
+    """The part of a fill that closed an existing position: one (partial) round trip.
+
+    `realized_pnl` is the price PnL before fees; `fees` are this close's fee plus the closed
+    share of the fees paid when the position was opened/added to (net = realized_pnl − fees).
+    """
+
+    account: str
+    market: str
+    side: Side  # side of the position that was closed
+    size: float
+    entry_price: float
+    exit_price: float
+    realized_pnl: float
+    fees: float
+    opened_at: float
+    closed_at: float
+    client_id: str
+    reason: str  # "market" | "limit" | "liquidation"
+    fully_closed: bool
+
+    @property
+    def net_pnl(self) -> float:
+        return self.realized_pnl - self.fees
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +72,11 @@ def apply_fill(
     client_id: str,
     reason: str,
 ) -> FillOutcome:
+    """What a fill of `size` at `price` (paying `fee`) does to `position` (None: flat).
+
+    `entry_fees` are the opening fees still attributed to `position`; `leverage` is the
+    order's, used for what the fill opens. The outcome's `cash` is what the balance books.
+    """
     if position is None:
         return FillOutcome(_open(account, spec, side, size, price, fee, leverage, ts), None, -fee, fee, size)
     if side.position_side is position.side:
@@ -120,3 +153,8 @@ def _add(
         realized_pnl=position.realized_pnl - fee,
     )
     return FillOutcome(added, None, -fee, entry_fees + fee, size)
+
+
+def apply_funding(position: Position, amount: float) -> Position:
+    """`position` after funding `amount` was booked to it (negative: it paid)."""
+    return replace(position, realized_pnl=position.realized_pnl + amount)
