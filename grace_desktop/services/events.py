@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from grace_desktop.domain.models import Order, Portfolio, Position
@@ -86,13 +86,37 @@ class VenueStatusChanged:
 Event = (PriceTick | PortfolioChanged | OrderUpdated | TradeClosed | AlertRaised | VenueStatusChanged | PositionUpdated
          | SettingsChanged | MarketStale | ConditionArmed)
 Listener = Callable[[object], None]
+AsyncListener = Callable[[object], Awaitable[None]]
 
 
 class EventBus:
-    """Synchronous fan-out on the loop thread. A failing listener is logged, never breaks the others."""
+    """Fan-out on the loop thread. A failing listener is logged, never breaks the others.
+
+    Plain listeners run synchronously inside `publish` (the tick path). Async listeners run when an
+    event is published with `await publish_async(...)`: the publisher then waits until they are
+    done, so e.g. an order's exits are armed by the time `execute_trade` returns.
+    """
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self._async_listeners: list[AsyncListener] = []
+
+    def subscribe_async(self, listener: AsyncListener) -> Callable[[], None]:
+        self._async_listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._async_listeners:
+                self._async_listeners.remove(listener)
+
+        return unsubscribe
+
+    async def publish_async(self, event: object) -> None:
+        self.publish(event)
+        for listener in tuple(self._async_listeners):
+            try:
+                await listener(event)
+            except Exception:
+                log.exception("async event listener failed on %s", type(event).__name__)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         self._listeners.append(listener)

@@ -9,16 +9,13 @@ order is in, so a refused order never strips a position of its stops.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from grace_desktop.domain.enums import OrderStatus
 from grace_desktop.domain.models import Order
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.storage import Storage
 from grace_desktop.storage.records import ConditionRecord
-
-Resync = Callable[[str, str, str], Awaitable[None]]
-
 
 def exit_records(conditions: TradeConditions) -> list[tuple[str, dict[str, object]]]:
     records: list[tuple[str, dict[str, object]]] = []
@@ -35,43 +32,6 @@ class ExitConditions:
     def __init__(self, store: Storage, clock: Callable[[], float]) -> None:
         self._store = store
         self._clock = clock
-        self._settled: set[str] = set()
-
-    async def settle(self, order: Order, resync: Resync) -> None:
-        """Keep or drop the exits staged with `order`, once its outcome is known."""
-        if order.status in (OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED, OrderStatus.OPEN):
-            keep = True
-        elif order.status.is_final:
-            keep = False
-        else:
-            return  # unknown or submitted: the exits wait
-        if order.client_id in self._settled:
-            return
-        self._settled.add(order.client_id)
-        request = order.request
-        changed = await self._store.write(self._settle, order.client_id, request.account, request.market, keep,
-                                          order.status.value)
-        if changed:
-            venue = changed[0].venue
-            await resync(venue, request.account, request.market)
-
-    def _settle(self, client_id: str, account: str, market: str, keep: bool, status: str) -> list[ConditionRecord]:
-        store = self._store
-        now = self._clock()
-        with store.transaction():
-            armed = store.conditions.armed(account=account, market=market)
-            mine = [c for c in armed if c.params.get("client_id") == client_id]
-            if keep:
-                kinds = {c.kind for c in mine}
-                for old in armed:
-                    if old.kind in kinds and old.params.get("client_id") != client_id and old.id is not None \
-                            and old.venue == (mine[0].venue if mine else old.venue):
-                        store.conditions.set_status(old.id, "cancelled", reason="replaced", ts=now)
-            else:
-                for cond in mine:
-                    if cond.id is not None:
-                        store.conditions.set_status(cond.id, "cancelled", reason=f"order {status}", ts=now)
-        return mine
 
     async def attach(self, venue: str, account: str, market: str, conditions: TradeConditions) -> None:
         """Exits for an existing position, not tied to an order: they replace older ones of the same kind."""
@@ -85,5 +45,32 @@ class ExitConditions:
                                                                created_at=now, venue=venue))
 
         await self._store.write(add)
-        await self._store.write(self._settle, tag, account, market, True, "attached")
-        self._settled.add(tag)
+        await self._store.write(settle_exits, self._store, tag, account, market, True, "attached", now)
+
+
+def outcome_of(order: Order) -> bool | None:
+    """Keep the exits staged with `order` (True), drop them (False), or wait (None: outcome unknown)."""
+    if order.status in (OrderStatus.FILLED, OrderStatus.PARTIALLY_FILLED, OrderStatus.OPEN):
+        return True
+    if order.status.is_final:
+        return order.filled_size > 0
+    return None
+
+
+def settle_exits(store: Storage, client_id: str, account: str, market: str, keep: bool, status: str,
+                 now: float) -> list[ConditionRecord]:
+    """In the caller's transaction: the order's exits replace older ones of the same kind (keep), or go."""
+    armed = store.conditions.armed(account=account, market=market)
+    mine = [c for c in armed if c.params.get("client_id") == client_id]
+    if keep:
+        kinds = {c.kind for c in mine}
+        venue = mine[0].venue if mine else None
+        for old in armed:
+            if old.kind in kinds and old.params.get("client_id") != client_id and old.id is not None \
+                    and old.venue == venue:
+                store.conditions.set_status(old.id, "cancelled", reason="replaced", ts=now)
+    else:
+        for cond in mine:
+            if cond.id is not None:
+                store.conditions.set_status(cond.id, "cancelled", reason=f"order {status}", ts=now)
+    return mine

@@ -71,6 +71,7 @@ class PositionMonitor:
         self.trailing_marks = TrailingMarks(store, clock)
         self.staleness = StalenessWatch(stale_after)
         self._loops: set[asyncio.Task[Any]] = set()
+        self._streams: dict[str, SupervisedStream] = {}
         self._equity_at: dict[tuple[str, str], float] = {}
         self._accounts: set[str] = set()
         self._running = False
@@ -94,7 +95,7 @@ class PositionMonitor:
                 if self.trading.spec(market, name) is not None:
                     self.staleness.expect(name, market, now)
             self._loops.add(self.tasks.spawn(self._consume(name, venue), name=f"prices-{name}"))
-        self._unsubscribe = self.bus.subscribe(self._on_event)
+        self._unsubscribe = self.bus.subscribe_async(self._on_event)
         await self.end_orphan_conditions()
         await self.entries.load()
         await self.sweep()
@@ -115,6 +116,11 @@ class PositionMonitor:
         """Work in flight (closes, entries, re-reads, order resolution); the long-lived loops are not counted."""
         return self.tasks.pending(self._loops)
 
+    @property
+    def backlog(self) -> int:
+        """Ticks delivered by the venues that the monitor has not evaluated yet."""
+        return sum(s.buffered for s in self._streams.values())
+
     def spawn(self, coro: Any, name: str = "") -> asyncio.Task[Any]:
         return self.tasks.spawn(coro, name=name)
 
@@ -126,7 +132,7 @@ class PositionMonitor:
             if s.state == "reconnecting" and s.attempt == 1:
                 self.alerts.warning(f"{name}: price stream interrupted", f"{s.detail}; reconnecting")
 
-        stream = SupervisedStream(name, lambda: venue.subscribe_prices(None), on_status=status)
+        stream = self._streams[name] = SupervisedStream(name, lambda: venue.subscribe_prices(None), on_status=status)
         async for tick in stream:
             self.on_tick(tick)
 
@@ -165,21 +171,22 @@ class PositionMonitor:
     def is_blind(self, venue: str, market: str) -> bool:
         return self.staleness.is_stale(venue, market, time.monotonic())
 
-    def _on_event(self, event: object) -> None:
+    async def _on_event(self, event: object) -> None:
+        """Bus events the monitor acts on; the publisher awaits this, so plans are current when it returns."""
         if not self._running:
             return
         if isinstance(event, PositionUpdated):
-            self.spawn(self._position_changed(event.venue, event.account, event.market, event.position))
+            await self._position_changed(event.venue, event.account, event.market, event.position)
         elif isinstance(event, OrderUpdated):
             order = event.order
-            if event.has_exits:
-                self.spawn(self.exits.settle(order, self.resync))
-            if order.filled_size > 0 or order.status is OrderStatus.FILLED:
-                self.spawn(self.sync_account_market(order.request.account, order.request.market, event.venue or None))
-        elif isinstance(event, TradeClosed) and event.trade.close_reason in ("liquidation", "limit"):
-            self.spawn(self.sync_account_market(event.trade.account, event.trade.market, event.trade.venue))
+            if event.has_exits or order.filled_size > 0 or order.status is OrderStatus.FILLED:
+                # Exits were just kept or dropped with this outcome, or the position moved: re-plan it.
+                await self.sync_account_market(order.request.account, order.request.market, event.venue or None)
+        elif isinstance(event, TradeClosed):
+            if event.trade.close_reason in ("liquidation", "limit"):
+                await self.sync_account_market(event.trade.account, event.trade.market, event.trade.venue)
         elif isinstance(event, SettingsChanged):
-            self.spawn(self.sync_account(event.account))
+            await self.sync_account(event.account)
         elif isinstance(event, ConditionArmed) and event.condition.kind == "entry":
             self.entries.arm(event.condition)
 
@@ -292,6 +299,8 @@ class PositionMonitor:
 
     def _sync(self, venue: str, position: Position, exits: list[ConditionRecord], force: bool = False) -> None:
         key = (venue, position.account, position.market)
+        pending = self.trading.orders.awaiting_exits
+        exits = [c for c in exits if not pending(c.params.get("client_id"))]
         if self.closes.closing(key):
             return
         watch = self._watches.get(key)

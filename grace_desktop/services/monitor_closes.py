@@ -72,7 +72,8 @@ class CloseRunner:
         try:
             while True:
                 try:
-                    result = await m.trading.close_position(account, market, fraction, reason=rule.value, venue=venue)
+                    result = await m.trading.close_position(account, market, fraction, reason=rule.value, venue=venue,
+                                                            trigger_price=price)
                 except Exception as exc:  # keep retrying: an unprotected position is the worst outcome
                     log.exception("close of %s %s raised", account, market)
                     ok, gone, why, order = False, False, str(exc) or type(exc).__name__, None

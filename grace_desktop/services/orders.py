@@ -20,7 +20,7 @@ from grace_desktop.domain.enums import OrderStatus
 from grace_desktop.domain.models import Fill, Order, OrderRequest
 from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.events import EventBus, OrderUpdated
-from grace_desktop.services.exit_conditions import exit_records
+from grace_desktop.services.exit_conditions import exit_records, outcome_of, settle_exits
 from grace_desktop.services.selector import VenueSelector
 from grace_desktop.services.tasks import TaskSupervisor
 from grace_desktop.services.trade_types import TradeConditions
@@ -74,14 +74,14 @@ class OrderLifecycle:
     # ----- sending -----------------------------------------------------------------------
     async def send(
         self, venue_name: str, request: OrderRequest, *, purpose: str = "", exits: TradeConditions | None = None,
-        position_before: float | None = None,
+        position_before: float | None = None, trigger_price: float | None = None,
     ) -> Order:
         """Journal the intent (and the exits that wait for it), send once, and journal what is known."""
         venue = self.selector.venues[venue_name]
         now = self._clock()
         intent = Order(request, OrderStatus.INTENT, created_at=now, updated_at=now)
         try:
-            await self.store.write(self._record_intent, intent, venue_name, purpose, exits)
+            await self.store.write(self._record_intent, intent, venue_name, purpose, exits, trigger_price)
         except StorageError as exc:
             if not (storage_full(exc) and request.reduce_only):
                 reason = f"not sent: the journal could not record the order ({exc})"
@@ -90,7 +90,7 @@ class OrderLifecycle:
                                             "protective closes are still sent")
                 return intent.with_status(OrderStatus.REJECTED, reason=reason, updated_at=self._clock())
             # A protective close must still go out: its intent waits in memory for space.
-            self._unjournaled.append(("intent", (intent, venue_name, purpose, None), {}))
+            self._unjournaled.append(("intent", (intent, venue_name, purpose, None, trigger_price), {}))
             self.alerts.raise_alert("critical", "Disk full", f"{exc}; sending the {purpose or 'reduce-only'} close "
                                     "anyway, it will be journaled when space returns",
                                     account=request.account, market=request.market)
@@ -109,6 +109,9 @@ class OrderLifecycle:
             self.selector.record_failure(venue_name, reason)
             order = await self._look_up(venue, intent) or intent.with_status(
                 OrderStatus.UNKNOWN, reason=f"sent, outcome not known yet: {reason}", updated_at=self._clock())
+            if order.status is OrderStatus.UNKNOWN and venue.landing_window <= 0:
+                # The venue acts within the call or never (in-process): not there now means never.
+                order = order.with_status(OrderStatus.FAILED, reason=f"not placed: {reason}")
         else:
             self.selector.record_success(venue_name)
             if order.status is OrderStatus.INTENT:
@@ -116,10 +119,11 @@ class OrderLifecycle:
         await self.record(order)
         return order
 
-    def _record_intent(self, intent: Order, venue: str, purpose: str, exits: TradeConditions | None) -> None:
+    def _record_intent(self, intent: Order, venue: str, purpose: str, exits: TradeConditions | None,
+                       trigger_price: float | None = None) -> None:
         request = intent.request
         with self.store.transaction():
-            self.store.orders.record_intent(intent, venue, purpose=purpose)
+            self.store.orders.record_intent(intent, venue, purpose=purpose, trigger_price=trigger_price)
             if exits is not None:  # exits wait, tied to the client id, for the order's outcome
                 for kind, params in exit_records(exits):
                     self.store.conditions.add(ConditionRecord(
@@ -143,13 +147,16 @@ class OrderLifecycle:
         if previous.status.is_final and not order.status.is_final:
             return  # a late, older report never reopens an order
         tracked.order = order
+        settle = outcome_of(order) if tracked.has_exits else None
         try:
-            await self.store.write(self._update_row, order)
+            await self.store.write(self._update_row, order, settle)
+            if settle is not None:
+                tracked.has_exits = False  # settled with this row; later updates leave them be
         except StorageError as exc:
-            self._unjournaled.append(("update", (order,), {}))
+            self._unjournaled.append(("update", (order, settle), {}))
             log.error("could not journal order %s: %s", order.client_id, exc)
-        self.bus.publish(OrderUpdated(order.request.account, order, tracked.venue, tracked.purpose,
-                                    tracked.has_exits))
+        await self.bus.publish_async(OrderUpdated(order.request.account, order, tracked.venue, tracked.purpose,
+                                                  settle is not None))
         if order.status in _ANSWERED:
             for fut in self._waiters.pop(order.client_id, []):
                 if not fut.done():
@@ -159,10 +166,17 @@ class OrderLifecycle:
         elif order.status.needs_resolution or order.status.is_live:
             self._ensure_resolver(order.client_id)
 
-    def _update_row(self, order: Order) -> None:
-        self.store.orders.update(
-            order.client_id, status=order.status, venue_order_id=order.venue_order_id,
-            filled_size=order.filled_size or None, avg_fill_price=order.avg_fill_price, reason=order.reason or None)
+    def _update_row(self, order: Order, settle: bool | None = None) -> None:
+        """The order's row, and the exits that waited for this outcome, in one transaction."""
+        with self.store.transaction():
+            self.store.orders.update(
+                order.client_id, status=order.status, venue_order_id=order.venue_order_id,
+                filled_size=order.filled_size or None, avg_fill_price=order.avg_fill_price,
+                reason=order.reason or None)
+            if settle is not None:
+                r = order.request
+                settle_exits(self.store, order.client_id, r.account, r.market, settle, order.status.value,
+                             self._clock())
 
     def _ensure_resolver(self, client_id: str) -> None:
         task = self._resolvers.get(client_id)
@@ -181,6 +195,11 @@ class OrderLifecycle:
             if tracked is None:
                 return
             found = await self._find(tracked)
+            if found is None and self._cannot_land(tracked):
+                found = tracked.order.with_status(
+                    OrderStatus.FAILED, updated_at=self._clock(),
+                    reason=f"never reached {tracked.venue}: unknown to it {self._clock() - tracked.order.created_at:.0f} s "
+                           "after sending, no fill and no position change")
             if found is not None and found != tracked.order:
                 await self.record(found)
             if tracked.order.status is OrderStatus.OPEN:
@@ -215,6 +234,18 @@ class OrderLifecycle:
                 return order.with_status(OrderStatus.FILLED, filled_size=request.size, updated_at=self._clock(),
                                          reason="filled: the position shrank by exactly this order's size")
         return None
+
+    def _cannot_land(self, tracked: Tracked) -> bool:
+        """Past the venue's landing window an order it does not know can no longer execute."""
+        venue = self.selector.venues.get(tracked.venue)
+        if venue is None or tracked.order.status is not OrderStatus.UNKNOWN:
+            return False
+        return self._clock() - tracked.order.created_at >= venue.landing_window
+
+    def awaiting_exits(self, client_id: object) -> bool:
+        """Exits staged with this order wait for its outcome: nobody arms them yet."""
+        tracked = self._tracked.get(client_id) if isinstance(client_id, str) else None
+        return tracked is not None and tracked.has_exits
 
     def _only_order_on(self, tracked: Tracked) -> bool:
         """A position change explains an order only if no other order of ours could have made it."""

@@ -26,7 +26,7 @@ from grace_desktop.services.market_data import MarketData
 from grace_desktop.services.orders import OrderLifecycle
 from grace_desktop.services.tasks import TaskSupervisor
 from grace_desktop.storage import Storage
-from grace_desktop.storage.records import LedgerPosition, TradeRecord
+from grace_desktop.storage.records import ConditionRecord, LedgerPosition, TradeRecord
 from grace_desktop.venues.base import Venue, VenueError
 from grace_desktop.venues.events import FillReported, FundingPaid, Liquidated, OrderChanged, PositionChanged
 
@@ -99,7 +99,7 @@ class VenueJournal:
             elif isinstance(event, OrderChanged):
                 self.lifecycle.on_order_changed(venue, event.order)
             elif isinstance(event, PositionChanged):
-                self.bus.publish(PositionUpdated(venue, event.account, event.market, event.position))
+                await self.bus.publish_async(PositionUpdated(venue, event.account, event.market, event.position))
             elif isinstance(event, FundingPaid):
                 await self.record_funding(event)
         except Exception:  # one bad event must not stop the journal; it is rebuilt from fills later
@@ -114,7 +114,7 @@ class VenueJournal:
         async with self._lock:
             done = await self.store.write(self._journal_fill, venue, account, fill, spec)
         if done is not None and done.trade is not None:
-            self.bus.publish(TradeClosed(done.trade))
+            await self.bus.publish_async(TradeClosed(done.trade))
         return done
 
     def _journal_fill(self, venue: str, account: str, fill: Fill, spec: MarketSpec) -> Journaled | None:
@@ -154,10 +154,12 @@ class VenueJournal:
             ended = held is not None and (after is None or after.side is not held.side)
             if ended:
                 armed = store.conditions.armed(account=account, market=fill.market, venue=venue)
-                fired = [c.id for c in armed if c.kind == purpose and c.id is not None]
+                keep = [c.id for c in armed if c.id is not None and _staged_by_open_order(store, c, fill.client_id)]
+                fired = [c.id for c in armed if c.kind == purpose and c.id is not None and c.id not in keep]
+                trigger = row.trigger_price if row is not None and row.trigger_price else fill.price
                 store.conditions.end_for_position(
-                    venue, account, fill.market, fired_ids=fired, price=fill.price,
-                    reason=f"position closed ({purpose or kind})", ts=fill.ts)
+                    venue, account, fill.market, fired_ids=fired, price=trigger,
+                    reason=purpose or kind, ts=fill.ts, keep_ids=keep)
             return Journaled(trade, ended)
 
     async def record_funding(self, event: FundingPaid) -> None:
@@ -212,6 +214,17 @@ class VenueJournal:
 
     def stop(self) -> None:
         self._running = False
+
+
+def _staged_by_open_order(store: Storage, cond: ConditionRecord, fill_client_id: str) -> bool:
+    """Exits staged with the order that made this fill, or with one whose outcome is still open."""
+    client_id = cond.params.get("client_id")
+    if not isinstance(client_id, str) or not client_id:
+        return False
+    if client_id == fill_client_id:
+        return True
+    row = store.orders.get(client_id)
+    return row is not None and (row.order.status.needs_resolution or row.order.status.is_live)
 
 
 def _position(held: LedgerPosition | None, account: str) -> Position | None:

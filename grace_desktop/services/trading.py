@@ -95,7 +95,7 @@ class TradingService:
     async def save_settings(self, account: str, settings: AccountSettings) -> None:
         await self.store.write(self.store.settings.save, account, settings)
         self._settings[account] = settings
-        self.bus.publish(SettingsChanged(account))  # the monitor re-plans exits under the new rules
+        await self.bus.publish_async(SettingsChanged(account))  # the monitor re-plans exits under the new rules
 
     def allowed_leverage(self, account: str, market: str) -> tuple[float, VolatilityCap | None]:
         spec = self.spec(market)
@@ -133,7 +133,7 @@ class TradingService:
         self, action: str, amount: float, market: str, account: str, *, leverage: float | None = None,
         order_type: str = "market", price: float | None = None, conditions: TradeConditions | None = None,
         reduce_only: bool = False, venue: str | None = None, purpose: str = "",
-        position_before: float | None = None,
+        position_before: float | None = None, trigger_price: float | None = None,
     ) -> TradeResult:
         """`venue` pins the venue (closes go where the position is, healthy or not); else the selector picks.
         `purpose` (e.g. "stop_loss") is journaled with the intent and names the round trip it closes."""
@@ -193,7 +193,7 @@ class TradingService:
 
         exits = conditions if conditions is not None and conditions.has_exits else None
         order = await self.orders.send(selection.name, request, purpose=purpose, exits=exits,
-                                       position_before=position_before)
+                                       position_before=position_before, trigger_price=trigger_price)
         return self._result(order, decision, selection)
 
     def _select(self, venue: str | None, spec: MarketSpec, settings: AccountSettings) -> Selection:
@@ -247,7 +247,7 @@ class TradingService:
             cond_id = await self.store.write(self.store.conditions.add, record)
         except StorageError as exc:
             return TradeResult.refused(f"the journal could not record the entry condition: {exc}")
-        self.bus.publish(ConditionArmed(replace(record, id=cond_id)))
+        await self.bus.publish_async(ConditionArmed(replace(record, id=cond_id)))
         return TradeResult(True, None, None, (), selection.name, f"entry condition #{cond_id} armed")
 
     # ----- closing -------------------------------------------------------------------------------
@@ -266,6 +266,7 @@ class TradingService:
 
     async def close_position(
         self, account: str, market: str, fraction: float = 1.0, reason: str = "manual", venue: str | None = None,
+        trigger_price: float | None = None,
     ) -> TradeResult:
         """Reduce-only order against the open position, at its own leverage, on the venue that holds it.
 
@@ -305,7 +306,8 @@ class TradingService:
             log.info("closing %s %s %s %s of %s (%s)", name, account, market, size, position.size, reason)
             return await self.execute_trade(
                 OrderSide.closing(position.side).value, size, market, account, leverage=position.leverage,
-                reduce_only=True, venue=name, purpose=reason, position_before=position.size)
+                reduce_only=True, venue=name, purpose=reason, position_before=position.size,
+                trigger_price=trigger_price)
 
     # ----- crash recovery ------------------------------------------------------------------------
     async def reconcile_intents(self) -> list[Order]:

@@ -103,6 +103,7 @@ class ConditionRepository(Repository):
         price: float | None,
         reason: str,
         ts: float | None = None,
+        keep_ids: Iterable[int] = (),
     ) -> tuple[list[int], list[int]]:
         """A position ended: mark `fired_ids` fired at `price`, and cancel every other armed exit
         (take-profit, stop-loss, trailing stop) of that position. Entry conditions stay armed.
@@ -132,7 +133,10 @@ class ConditionRepository(Repository):
                 "AND account = ? AND market = ? ORDER BY id",
                 (venue, account, market),
             ).fetchall()
-            cancelled = [int(r["id"]) for r in rows]
+            # Exits staged by an order still in flight (or the one that made this fill) belong to
+            # the position that order opens, not to the one that ended.
+            keep = {int(i) for i in keep_ids}
+            cancelled = [int(r["id"]) for r in rows if int(r["id"]) not in keep]
             store.conn.executemany(
                 "UPDATE conditions SET status = 'cancelled', reason = ? WHERE id = ? AND status = 'armed'",
                 [(reason, cid) for cid in cancelled],

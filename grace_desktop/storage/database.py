@@ -351,13 +351,3 @@ def open_storage(data_dir: str | Path | None = None) -> Storage:
     """Open (creating and migrating as needed) data_dir / grace.db; see resolve_data_dir for the folder."""
     return Storage(resolve_data_dir(data_dir) / DB_FILENAME)
 
-
-# Lead's placeholder until the writer-thread Storage lands (h-storage): same signatures.
-async def _placeholder_write(self: Storage, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
-    import asyncio
-
-    return await asyncio.to_thread(fn, *args, **kwargs)
-
-
-Storage.write = _placeholder_write  # type: ignore[attr-defined]
-Storage.read = _placeholder_write  # type: ignore[attr-defined]

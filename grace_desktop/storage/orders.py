@@ -14,8 +14,8 @@ from grace_desktop.storage.errors import NotFoundError
 from grace_desktop.storage.records import OrderRecord
 
 _INSERT = (
-    f"INSERT INTO orders (venue, purpose, {', '.join(ORDER_COLUMNS)}) "
-    f"VALUES (?, ?, {', '.join('?' * len(ORDER_COLUMNS))})"
+    f"INSERT INTO orders (venue, purpose, trigger_price, {', '.join(ORDER_COLUMNS)}) "
+    f"VALUES (?, ?, ?, {', '.join('?' * len(ORDER_COLUMNS))})"
 )
 # Orders whose outcome is still open: the venue may act on them, or we do not know yet whether it did.
 UNRESOLVED = tuple(
@@ -34,7 +34,8 @@ _INSERT_FILL = (
 
 
 def _record(row: sqlite3.Row) -> OrderRecord:
-    return OrderRecord(id=row["id"], order=row_to_order(row), venue=row["venue"], purpose=row["purpose"])
+    return OrderRecord(id=row["id"], order=row_to_order(row), venue=row["venue"], purpose=row["purpose"],
+                       trigger_price=row["trigger_price"])
 
 
 def _row_to_fill(r: sqlite3.Row) -> Fill:
@@ -46,7 +47,7 @@ def _row_to_fill(r: sqlite3.Row) -> Fill:
 
 class OrderRepository(Repository):
     @writes
-    def record_intent(self, order: Order, venue: str, purpose: str = "") -> None:
+    def record_intent(self, order: Order, venue: str, purpose: str = "", trigger_price: float | None = None) -> None:
         """Journal an order before it goes to the venue, with why it is sent ("manual", "stop_loss"...).
 
         A client_id already journaled is refused (ValueError).
@@ -54,11 +55,13 @@ class OrderRepository(Repository):
         venue = v.text("venue", venue)
         if not isinstance(purpose, str):
             raise ValueError(f"purpose: must be a string, got {purpose!r}")
+        if trigger_price is not None:
+            trigger_price = v.positive("trigger_price", trigger_price)
         values = order_values(order)
         with self._store.transaction() as store:
             store.ensure_account(order.request.account, venue)
             try:
-                store.conn.execute(_INSERT, (venue, purpose.strip(), *values))
+                store.conn.execute(_INSERT, (venue, purpose.strip(), trigger_price, *values))
             except sqlite3.IntegrityError as exc:
                 if "orders.client_id" in str(exc):
                     raise ValueError(f"client_id: {values[0]!r} is already in the journal") from None

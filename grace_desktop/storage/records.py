@@ -42,6 +42,7 @@ class OrderRecord:
     order: Order
     venue: str
     purpose: str = ""  # why it was sent: "manual", "stop_loss", "liquidation_guard"...
+    trigger_price: float | None = None  # the tick that fired the rule that sent it (auto-trading closes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -237,6 +237,7 @@ def _v5_paper_entry_fees(db: sqlite_utils.Database) -> None:
 
 V6_VENUE_LEDGER = """
 ALTER TABLE orders ADD COLUMN purpose TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN trigger_price REAL;
 ALTER TABLE accounts ADD COLUMN internal INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE fills ADD COLUMN fill_id TEXT NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX idx_fills_venue_fill_id ON fills(venue, fill_id) WHERE fill_id != '';

@@ -92,6 +92,9 @@ class Venue(Protocol):
     name: str
     supports_leverage: bool
     capabilities: frozenset[Capability]
+    # Seconds after sending by which an order the venue does not know can no longer execute
+    # (0: it acts within the call or never). Until then, "not found" leaves an order UNKNOWN.
+    landing_window: float
 
     async def start(self) -> None: ...
 

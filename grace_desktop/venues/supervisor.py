@@ -125,6 +125,15 @@ class SupervisedStream:
 
     # -- closing -------------------------------------------------------------------------
 
+    @property
+    def buffered(self) -> int:
+        """Ticks the current underlying stream holds that were not read yet (0 if it cannot tell)."""
+        inner = self._inner
+        try:
+            return len(inner) if inner is not None else 0  # type: ignore[arg-type]
+        except TypeError:
+            return 0
+
     def close(self) -> None:
         """Stop: the reader (waiting for a tick or to reconnect) ends promptly with StopAsyncIteration."""
         if self._closed:

@@ -22,10 +22,11 @@ async def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> Non
 
 
 async def settle(services: Services) -> None:
-    """Let spawned close/entry tasks run to completion."""
-    for _ in range(50):
-        await asyncio.sleep(0)
-    await wait_until(lambda: services.monitor.pending_tasks == 0)
+    """Let the monitor evaluate every pushed tick and its spawned close/entry tasks run to completion."""
+    for _ in range(3):  # a finished task may start another (a close re-reads the position)
+        for _ in range(20):
+            await asyncio.sleep(0)
+        await wait_until(lambda: services.monitor.backlog == 0 and services.monitor.pending_tasks == 0)
 
 
 @pytest.fixture
@@ -45,6 +46,7 @@ async def configure(services: Services, **changes: object) -> None:
     account = services.account
     settings = services.trading.settings(account).updated(**changes)
     await services.trading.save_settings(account, settings)
+    await settle(services)  # the monitor re-plans on the SettingsChanged event
 
 
 async def position(services: Services, market: str):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from grace_desktop.domain.enums import OrderStatus
 from grace_desktop.domain.models import Order, OrderRequest
 from grace_desktop.services.trade_types import TradeConditions
+from grace_desktop.storage.records import ConditionRecord
 from grace_desktop.venues.base import OrderRejected
-from tests.services.conftest import configure
+from tests.services.conftest import configure, settle
 
 M = "SOL-PERP"
 
@@ -45,14 +46,17 @@ async def test_a_filled_order_replaces_older_exits_of_the_same_kind(services):
 
 
 async def test_exits_staged_before_a_crash_follow_the_reconciled_outcome(services):
-    store, account, hooks = services.store, services.account, services.trading.exit_hooks
+    store, account = services.store, services.account
     sent = OrderRequest(account, M, "buy", 1.0, leverage=2.0, client_id="filled-then-crash")
     lost = OrderRequest(account, "ETH-PERP", "buy", 0.1, leverage=2.0, client_id="crash-before-send")
-    for request, stop in ((sent, 95.0), (lost, 2_900.0)):
+    for request, stop in ((sent, 95.0), (lost, 2_900.0)):  # what OrderLifecycle.send writes before sending
         store.orders.record_intent(Order(request, OrderStatus.INTENT), "paper")
-        hooks.stage(account, request.market, TradeConditions(stop_loss=stop), request.client_id)
+        store.conditions.add(ConditionRecord(account, request.market, "stop_loss",
+                                             {"price": stop, "percent": None, "client_id": request.client_id},
+                                             created_at=0.0, venue="paper"))
     await services.paper.place_order(sent)  # the venue filled it; the app died before recording that
     await services.trading.reconcile_intents()
+    await settle(services)
     assert [c.params["price"] for c in armed(services, "stop_loss")] == [95.0]
     assert store.conditions.armed(account=account, market="ETH-PERP") == []
     assert services.monitor.watched(account, M).levels["stop_loss"][0] == 95.0

@@ -114,10 +114,13 @@ class RemoteDouble:
         partial_fills: PartialFills | None = None,
         faults: dict[str, Fault] | None = None,
         first_client_id: int | None = None,
+        landing_window: float = 5.0,
         **paper: Any,
     ) -> None:
         self.name = name
         self.deadline = deadline
+        # A late-acting fault must act inside this window, or the service may call the order failed.
+        self.landing_window = landing_window
         self.partial_fills = partial_fills
         caps = {Capability.PERP, Capability.SPOT, Capability.RESTING_ORDERS, Capability.CANCEL}
         if partial_fills is not None:

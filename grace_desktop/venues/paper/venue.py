@@ -46,6 +46,7 @@ class PaperVenue:
     name = "paper"
     supports_leverage = True
     capabilities = frozenset({Capability.PERP, Capability.SPOT, Capability.RESTING_ORDERS, Capability.CANCEL})
+    landing_window = 0.0  # in-process: an order is booked within the call or never
 
     def __init__(
         self,
