@@ -133,8 +133,8 @@ class Storage:
         with self._close_lock:
             if self._closed:
                 return
-            if threading.get_ident() == self._writer.ident:
-                raise StorageError("close() cannot run inside a write job")
+            if self._owns_writer():  # the writer (or a borrower) would wait for itself
+                raise StorageError("close() cannot run inside a write job or a transaction")
             self._writer.stop()  # drains: every write submitted before this point is done
             self._closed = True
             pool, self._reader_pool = self._reader_pool, None

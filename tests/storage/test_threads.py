@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grace_desktop.domain.enums import Side
-from grace_desktop.storage import AlertRecord, Storage, StorageClosedError, TradeRecord, open_storage
+from grace_desktop.storage import AlertRecord, Storage, StorageClosedError, StorageError, TradeRecord, open_storage
 from grace_desktop.storage.paths import DB_FILENAME
 
 EXPORT_ROWS = 300_000  # the export that blocked an alert write for 8 s before the writer thread
@@ -223,3 +223,32 @@ def test_connections_of_ended_threads_are_closed(store: Storage) -> None:
         thread.join(10)
     store.alerts.recent()  # opening this thread's connection prunes the ended threads' ones
     assert len(store._readers._open) == 1
+
+
+def test_close_inside_a_transaction_is_refused_not_a_deadlock(store: Storage) -> None:
+    with store.transaction():
+        with pytest.raises(StorageError, match="close"):
+            store.close()
+    store.alerts.record(_alert())
+    assert len(store.alerts.recent()) == 1
+
+
+async def test_reads_do_not_wait_for_a_busy_writer(store: Storage) -> None:
+    store.trades.record(next(_trades(1)))
+    holding, release = threading.Event(), threading.Event()
+
+    def long_transaction() -> None:
+        with store.transaction():
+            store.trades.record(next(_trades(1)))
+            holding.set()
+            release.wait(10)
+
+    job = asyncio.ensure_future(store.write(long_transaction))
+    assert await asyncio.to_thread(holding.wait, 5)
+    started = time.perf_counter()
+    count = (await store.read(store.trades.totals)).count
+    elapsed = time.perf_counter() - started
+    release.set()
+    await job
+    assert count == 1 and elapsed < 1.0  # the committed state, at once, while the writer holds its lock
+    assert store.trades.totals().count == 2
