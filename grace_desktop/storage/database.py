@@ -74,6 +74,7 @@ class Storage:
         self._owner = threading.get_ident()
         self._closed = False
         self._close_lock = threading.Lock()
+        self._pool_lock = threading.Lock()
         # isolation_level=None: the driver never opens transactions behind our back;
         # transaction() issues BEGIN/SAVEPOINT itself.
         conn = sqlite3.connect(
@@ -133,11 +134,12 @@ class Storage:
         with self._close_lock:
             if self._closed:
                 return
-            if threading.get_ident() == self._writer.ident:
-                raise StorageError("close() cannot run inside a write job")
+            if self._owns_writer():  # the writer (or a borrower) would wait for itself
+                raise StorageError("close() cannot run inside a write job or a transaction")
             self._writer.stop()  # drains: every write submitted before this point is done
-            self._closed = True
-            pool, self._reader_pool = self._reader_pool, None
+            with self._pool_lock:
+                self._closed = True
+                pool, self._reader_pool = self._reader_pool, None
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
             self._readers.interrupt_all()  # a running export ends now instead of holding close up
@@ -197,9 +199,9 @@ class Storage:
 
     async def read(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run fn on a reader thread (its own read-only connection): never waits for the writer."""
-        if self._closed:
-            raise StorageClosedError(f"{self.path} is closed")
-        with self._close_lock:
+        with self._pool_lock:
+            if self._closed:
+                raise StorageClosedError(f"{self.path} is closed")
             if self._reader_pool is None:
                 self._reader_pool = ThreadPoolExecutor(READER_THREADS, thread_name_prefix="grace-db-read")
             pool = self._reader_pool
