@@ -122,3 +122,20 @@ async def test_without_a_store_the_history_is_kept_in_memory(clock: Clock) -> No
     ids = {venue.new_client_id() for _ in range(1000)}
     assert len(ids) == 1000 and all(isinstance(i, str) and i for i in ids)
     await venue.close()
+
+
+def test_history_is_saved_with_the_change_or_not_at_all(store: Storage) -> None:
+    from grace_desktop.domain.models import Fill
+    from grace_desktop.storage.paper import PaperFunding
+
+    fill = Fill("c1", "SOL-PERP", "buy", 1.0, 100.0, 0.04, 10.0, fill_id="c1:1")
+    paid = PaperFunding("f1", "alice", "SOL-PERP", -0.5, 0.01, 20.0)
+    store.paper.save("alice", balance=999.0, fills=[fill], funding=[paid])
+    with pytest.raises(Exception, match="UNIQUE|fill_id"):  # the same fill twice: the whole change is refused
+        store.paper.save("alice", balance=1.0, fills=[fill])
+    with pytest.raises(ValueError, match="funding"):  # someone else's funding
+        store.paper.save("alice", balance=1.0, funding=[PaperFunding("f2", "bob", "SOL-PERP", 1.0, 0.0, 30.0)])
+    assert store.paper.load("alice").balance == 999.0
+    assert store.paper.fills("alice") == [fill] and store.paper.funding("alice") == [paid]
+    assert store.paper.fills("alice", since=10.5) == [] and store.paper.funding("alice", since=20.0) == [paid]
+    assert store.paper.fills("bob") == []

@@ -33,15 +33,30 @@ ACCOUNT = "alice"
 BALANCE = 5_000.0
 
 markets = st.sampled_from(sorted(START))
+leverages = st.sampled_from([1, 3, 10, 20, 20])
+moves = st.one_of(st.sampled_from([-0.1, -0.05, -0.03, 0.03, 0.05, 0.1]), st.floats(-0.12, 0.12))
+reduce = st.sampled_from([False, False, False, True])
+orders = st.tuples(st.just("market"), markets, st.sampled_from(["buy", "sell"]), st.integers(1, 3_000),
+                   leverages, reduce)
 ops = st.one_of(
-    st.tuples(st.just("tick"), markets, st.floats(-0.12, 0.12)),
-    st.tuples(st.just("market"), markets, st.sampled_from(["buy", "sell"]), st.integers(1, 3_000),
-              st.integers(1, 20), st.booleans()),
-    st.tuples(st.just("limit"), markets, st.sampled_from(["buy", "sell"]), st.integers(1, 3_000),
-              st.integers(1, 20), st.booleans(), st.floats(-0.06, 0.06)),
+    orders,
+    st.tuples(st.just("tick"), markets, moves),
+    orders,
+    st.tuples(st.just("limit"), markets, st.sampled_from(["buy", "sell"]), st.integers(1, 3_000), leverages, reduce,
+              st.sampled_from([-0.04, -0.02, -0.01, 0.01, 0.02, 0.04])),
+    st.tuples(st.just("tick"), markets, moves),
     st.tuples(st.just("cancel"), st.integers(0, 50)),
 )
-session = st.lists(st.tuples(ops, st.integers(1, 90)), min_size=1, max_size=40)
+steps_of = st.tuples(ops, st.sampled_from([1, 15, 45, 130]))
+# Every session opens leveraged perp positions first, so its price moves can liquidate them; steps
+# of up to 130 s against a 120 s funding interval make funding fall due every few steps.
+opening = st.tuples(
+    st.tuples(st.tuples(st.just("market"), st.just("SOL-PERP"), st.sampled_from(["buy", "sell"]),
+                        st.integers(100, 3_000), st.sampled_from([10, 20]), st.just(False)), st.just(1)),
+    st.tuples(st.tuples(st.just("market"), st.just("BTC-PERP"), st.sampled_from(["buy", "sell"]),
+                        st.integers(1, 50), st.sampled_from([5, 20]), st.just(False)), st.just(1)),
+)
+session = st.builds(lambda first, rest: [*first, *rest], opening, st.lists(steps_of, min_size=4, max_size=40))
 
 
 async def run_session(steps: list[tuple[Any, int]], data_dir: Path) -> None:
