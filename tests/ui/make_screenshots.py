@@ -32,9 +32,8 @@ async def settle(seconds: float) -> None:
 
 
 def grab(window: object, path: Path) -> None:
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    app.processEvents()
+    # No processEvents() here: a nested Qt loop inside a coroutine re-enters running asyncio tasks;
+    # the awaited settle() before each grab lets Qt paint.
     screen = window.screen()  # type: ignore[attr-defined]
     pixmap = screen.grabWindow(window.winId())  # type: ignore[attr-defined]
     if pixmap.isNull() or pixmap.width() < 100:
