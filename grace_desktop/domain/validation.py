@@ -64,6 +64,8 @@ def text(field: str, value: object) -> str:
 def is_multiple(value: float, step: float) -> bool:
     """True when `value` is a whole number of `step`s, tolerant of binary float noise."""
     steps = value / step
+    if not math.isfinite(steps):  # a size near float's maximum over a small lot: no whole number of lots
+        return False
     return abs(steps - round(steps)) <= 1e-9 * max(1.0, abs(steps))
 
 
