@@ -17,9 +17,12 @@ def finite(field: str, value: object) -> float:
     if not isinstance(value, (int, float)):
         try:
             value = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            raise DomainError(field, f"must be a number, got {value!r}") from None
-    number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            raise DomainError(field, f"must be a number, got {shown(value)}") from None
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond float range
+        raise DomainError(field, f"must be a finite number, got {shown(value)}") from None
     if math.isnan(number) or math.isinf(number):
         raise DomainError(field, f"must be a finite number, got {number}")
     return number
