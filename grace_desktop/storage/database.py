@@ -17,6 +17,8 @@ from grace_desktop.storage.accounts import AccountRepository, SettingsRepository
 from grace_desktop.storage.activity import AlertRepository, DecisionRepository, EquityRepository, PositionRepository
 from grace_desktop.storage.conditions import ConditionRepository
 from grace_desktop.storage.errors import SchemaTooNewError, StorageError
+from grace_desktop.storage.file_check import prepare_database_file, stamp_application_id
+from grace_desktop.storage.instance_lock import InstanceLock
 from grace_desktop.storage.journal import TradeRepository
 from grace_desktop.storage.orders import FillRepository, OrderRepository
 from grace_desktop.storage.paper import PaperRepository
@@ -45,6 +47,8 @@ class Storage:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        self._instance_lock: InstanceLock | None = None  # open_storage's; released by close()
+        prepare_database_file(self.path)  # refuses a foreign, damaged, newer or read-only file unwritten
         # isolation_level=None: the driver never opens transactions behind our back;
         # transaction() issues BEGIN/SAVEPOINT itself.
         conn = sqlite3.connect(
@@ -97,6 +101,8 @@ class Storage:
             except sqlite3.Error:
                 pass
             self.conn.close()
+            if self._instance_lock is not None:
+                self._instance_lock.release()
 
     def __enter__(self) -> Storage:
         return self
@@ -109,6 +115,7 @@ class Storage:
             self.conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
             )
+            stamp_application_id(self.conn)
         for version in range(found + 1, LATEST_VERSION + 1):
             with self.transaction():
                 MIGRATIONS[version - 1](self.db)
@@ -176,6 +183,18 @@ class Storage:
         )
 
 
-def open_storage(data_dir: str | Path | None = None) -> Storage:
-    """Open (creating and migrating as needed) data_dir / grace.db; see resolve_data_dir for the folder."""
-    return Storage(resolve_data_dir(data_dir) / DB_FILENAME)
+def open_storage(data_dir: str | Path | None = None, *, mode: str = "app") -> Storage:
+    """Open (creating and migrating as needed) data_dir / grace.db; see resolve_data_dir for the folder.
+
+    Takes the data dir's instance lock first (InstanceLockedError if another process has it),
+    recording `mode` ("window", "headless", "self-test") for a refused second instance to name.
+    """
+    folder = resolve_data_dir(data_dir)
+    lock = InstanceLock(folder, mode).acquire()
+    try:
+        store = Storage(folder / DB_FILENAME)
+    except BaseException:
+        lock.release()
+        raise
+    store._instance_lock = lock
+    return store

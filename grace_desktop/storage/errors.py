@@ -23,3 +23,63 @@ class SchemaTooNewError(StorageError):
 
 class NotFoundError(StorageError, LookupError):
     """A record that an update refers to does not exist."""
+
+
+# -- start-up refusals: each message is one line naming the path and what to do ----------------
+
+_UNTOUCHED = "The file was left untouched."
+
+
+class DataDirError(StorageError):
+    """The data folder cannot be used: it is a file, cannot be created, or is read-only."""
+
+    def __init__(self, path: object, message: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class DataDirNotAFolderError(DataDirError, NotADirectoryError):
+    def __init__(self, path: object) -> None:
+        super().__init__(path, f"the data dir {path} exists and is a file, not a folder; "
+                               "move it away or pass another --data-dir")
+
+
+class DatabaseFileError(StorageError):
+    """grace.db exists but is refused before anything is written to it."""
+
+    def __init__(self, path: object, message: str) -> None:
+        self.path = path
+        super().__init__(message)
+
+
+class NotADatabaseError(DatabaseFileError):
+    def __init__(self, path: object, detail: str = "it is not an SQLite database") -> None:
+        super().__init__(path, f"{path}: {detail}; move it away or pass another --data-dir. {_UNTOUCHED}")
+
+
+class ForeignDatabaseError(DatabaseFileError):
+    def __init__(self, path: object, detail: str) -> None:
+        super().__init__(path, f"{path} belongs to another application ({detail}); "
+                               f"move it away or pass another --data-dir. {_UNTOUCHED}")
+
+
+class CorruptDatabaseError(DatabaseFileError):
+    def __init__(self, path: object, detail: str) -> None:
+        super().__init__(path, f"{path} is damaged ({detail}); restore it from a backup, or move it away "
+                               f"to start with an empty database. {_UNTOUCHED}")
+
+
+class ReadOnlyDatabaseError(DatabaseFileError):
+    def __init__(self, path: object, what: str = "file") -> None:
+        super().__init__(path, f"the database {what} {path} is read-only; make it writable "
+                               f"(chmod u+w) or pass another --data-dir. {_UNTOUCHED}")
+
+
+class InstanceLockedError(StorageError):
+    """Another Grace Desktop process holds the data dir's lock."""
+
+    def __init__(self, data_dir: object, holder: str) -> None:
+        self.data_dir = data_dir
+        self.holder = holder
+        super().__init__(f"another Grace Desktop ({holder}) is using {data_dir}; "
+                         "stop it first, or pass another --data-dir to run a second one")
