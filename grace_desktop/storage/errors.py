@@ -49,7 +49,7 @@ class DatabaseFileError(StorageError):
 
     def __init__(self, path: object, message: str) -> None:
         self.path = path
-        super().__init__(message)
+        super().__init__(" ".join(message.split()))  # one line, whatever SQLite's detail held
 
 
 class NotADatabaseError(DatabaseFileError):
@@ -71,8 +71,9 @@ class CorruptDatabaseError(DatabaseFileError):
 
 class ReadOnlyDatabaseError(DatabaseFileError):
     def __init__(self, path: object, what: str = "file") -> None:
+        untouched = f" {_UNTOUCHED}" if what == "file" else ""
         super().__init__(path, f"the database {what} {path} is read-only; make it writable "
-                               f"(chmod u+w) or pass another --data-dir. {_UNTOUCHED}")
+                               f"(chmod u+w) or pass another --data-dir.{untouched}")
 
 
 class InstanceLockedError(StorageError):

@@ -179,4 +179,4 @@ def _integrity_problems(conn: sqlite3.Connection, tables: set[str], size: int) -
         for table in STATE_TABLES:
             if table in tables:
                 rows += conn.execute(f"PRAGMA quick_check({table})").fetchall()
-    return [str(r[0]) for r in rows if r[0] != "ok"]
+    return [" ".join(str(r[0]).replace("*** in database main ***", "").split()) for r in rows if r[0] != "ok"]

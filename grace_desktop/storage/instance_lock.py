@@ -11,13 +11,14 @@ same data dir twice, and they are one instance.
 
 from __future__ import annotations
 
+import errno
 import os
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from grace_desktop.storage.errors import InstanceLockedError
+from grace_desktop.storage.errors import DataDirError, InstanceLockedError, ReadOnlyDatabaseError
 from grace_desktop.storage.paths import FILE_MODE, tighten_file
 
 LOCK_FILENAME = "grace.lock"
@@ -114,7 +115,15 @@ class InstanceLock:
 
     def _take(self) -> _Held:
         # No O_TRUNC: the holder's text must survive a refused attempt to read it.
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        except PermissionError as exc:
+            raise ReadOnlyDatabaseError(self.data_dir, "folder") from exc
+        except OSError as exc:
+            if exc.errno == errno.EROFS:
+                raise ReadOnlyDatabaseError(self.data_dir, "folder") from exc
+            raise DataDirError(self.data_dir, f"cannot create {self.path} ({exc.strerror or exc}); "
+                                              "pass a --data-dir you can write to") from exc
         try:
             tighten_file(self.path)
             if not _try_lock(fd):

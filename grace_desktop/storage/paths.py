@@ -63,11 +63,13 @@ def _tighten_dir(path: Path) -> None:
         return
     try:
         info = path.stat()
-        if info.st_uid != os.getuid() or stat.S_IMODE(info.st_mode) == DIR_MODE:
+        current = stat.S_IMODE(info.st_mode)
+        if info.st_uid != os.getuid() or not current & ~DIR_MODE:
             return
         entries = [p.name for p in path.iterdir()]
         if not entries or DB_FILENAME in entries:
-            os.chmod(path, DIR_MODE)
+            # Only take group/other access away: a folder the user made read-only stays so.
+            os.chmod(path, current & DIR_MODE)
     except OSError:
         pass  # a folder we cannot inspect or chmod is reported by the file check that follows
 
@@ -91,12 +93,13 @@ def private_file(path: Path) -> Path:
 
 
 def tighten_file(path: Path) -> None:
-    """chmod 0600 an existing file we own; anything else is left as it is."""
+    """Take group/other access away from an existing file we own (0644 -> 0600, 0444 -> 0400)."""
     if not _POSIX:
         return
     try:
         info = path.stat()
-        if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) != FILE_MODE and stat.S_ISREG(info.st_mode):
-            os.chmod(path, FILE_MODE)
+        current = stat.S_IMODE(info.st_mode)
+        if info.st_uid == os.getuid() and stat.S_ISREG(info.st_mode) and current & ~FILE_MODE:
+            os.chmod(path, current & FILE_MODE)
     except OSError:
         pass
