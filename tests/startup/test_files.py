@@ -127,3 +127,17 @@ def test_quick_check_runs_on_an_ordinary_file_and_finds_a_damaged_page(tmp_path:
     assert data[:16] == b"SQLite format 3\x00" and len(data) % int.from_bytes(data[16:18], "big") == 0
     with pytest.raises(CorruptDatabaseError, match="restore it from a backup"):
         check_database_file(path)
+
+
+def test_a_big_file_gets_the_cheaper_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above FULL_CHECK_LIMIT only the header and the live-state tables are checked (quick_check of
+    every page takes seconds on a few hundred MB); truncation is still caught by the header."""
+    from grace_desktop.storage import file_check
+
+    monkeypatch.setattr(file_check, "FULL_CHECK_LIMIT", 0)
+    good, cut = tmp_path / "good.db", tmp_path / "cut.db"
+    h.ours(good)
+    h.truncated(cut)
+    assert check_database_file(good).version > 0
+    with pytest.raises(CorruptDatabaseError, match="truncated"):
+        check_database_file(cut)
