@@ -195,9 +195,10 @@ def display_problem(environ: Mapping[str, str] = os.environ, platform: str = sys
         missing = "DISPLAY is not set"
     else:
         for name in requested:
-            if name in NO_DISPLAY_PLATFORMS or (name == "xcb" and has_x) or (name.startswith("wayland") and has_wayland):
+            wayland = name.startswith("wayland")
+            if name in NO_DISPLAY_PLATFORMS or (name == "xcb" and has_x) or (wayland and has_wayland):
                 return None
-            if name != "xcb" and not name.startswith("wayland"):
+            if name != "xcb" and not wayland:
                 return None  # a platform we do not know: let Qt judge
         wayland_only = all(n.startswith("wayland") for n in requested)
         missing = "WAYLAND_DISPLAY is not set" if wayland_only else "DISPLAY is not set"
