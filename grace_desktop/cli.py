@@ -24,6 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--headless", action="store_true", help="run venues and the auto-trading monitor without a window")
     mode.add_argument("--self-test", action="store_true", help="place and close one small order, check the journal, exit")
     mode.add_argument("--gui-smoke", action="store_true", help="open the main window, paint it once and exit")
+    parser.add_argument("--debug", action="store_true",
+                        help="log at DEBUG level and print the traceback of a start-up failure")
     parser.add_argument("--version", action="version", version=f"grace-desktop {__version__}")
     return parser
 

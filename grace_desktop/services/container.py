@@ -61,6 +61,13 @@ class Services:
 
 
 SIMULATED = "simulated"
+BUILT_VENUES = ("paper",)
+
+
+def check_venue(name: str) -> None:
+    """Refuse a venue this build cannot run, before start-up creates the data dir or the database."""
+    if name not in BUILT_VENUES:
+        raise VenueUnavailableError(f"the {name} venue adapter is not part of this build yet; use --venue paper")
 
 
 def check_venue(name: str) -> None:

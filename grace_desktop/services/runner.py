@@ -1,4 +1,10 @@
-"""Window-less entry points: `--headless` (protection running on a server) and `--self-test`."""
+"""Window-less entry points (`--headless`, `--self-test`) and the start-up and error reporting all modes share.
+
+Every start-up failure (venue refused, data dir unusable, grace.db refused, another instance
+running) ends the same way in every mode: one line `grace-desktop: ...` on stderr and exit
+code 2; `--debug` adds the traceback. Errors after start-up are logged with their traceback
+and raised as alerts instead of passing silently.
+"""
 
 from __future__ import annotations
 
@@ -7,30 +13,143 @@ import asyncio
 import logging
 import signal
 import sys
+import threading
+import traceback
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
 
 from grace_desktop.domain import margin
 from grace_desktop.domain.enums import OrderStatus
-from grace_desktop.services.container import Services, VenueUnavailableError, build_services
-from grace_desktop.storage import open_storage
+from grace_desktop.services.container import Services, VenueUnavailableError, build_services, check_venue
+from grace_desktop.storage import StorageError, open_storage
 
 log = logging.getLogger("grace_desktop")
 
+STARTUP_FAILED = 2
+SELF_TEST_ACCOUNT = "self-test"
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
-def _setup_logging() -> None:
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+Notify = Callable[[str, str], None]
+
+
+def setup_logging(debug: bool = False, level: int = logging.INFO) -> None:
+    logging.basicConfig(level=logging.DEBUG if debug else level, stream=sys.stderr, format=LOG_FORMAT)
+
+
+# -- start-up failures -------------------------------------------------------------------------
+
+def failure_line(exc: BaseException) -> str:
+    """The one line a start-up failure prints: `grace-desktop: <what and what to do>`."""
+    if isinstance(exc, (StorageError, VenueUnavailableError)):
+        text = str(exc)
+    elif isinstance(exc, OSError) and exc.filename:
+        text = f"{exc.filename}: {exc.strerror or exc}; check the path and its permissions"
+    else:
+        text = f"start-up failed: {type(exc).__name__}: {exc}; run with --debug for the traceback"
+    return "grace-desktop: " + " ".join(text.split())
+
+
+def report_startup_failure(exc: BaseException, *, debug: bool = False) -> int:
+    """Print the failure (traceback first with --debug) and return the exit code, 2."""
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    print(failure_line(exc), file=sys.stderr, flush=True)
+    return STARTUP_FAILED
+
+
+# -- errors after start-up ---------------------------------------------------------------------
+
+def install_error_hooks(loop: asyncio.AbstractEventLoop, notify: Notify | None = None) -> Callable[[], None]:
+    """Log uncaught errors (main thread, other threads, the loop's callbacks and tasks) with their
+    traceback at ERROR, and pass a one-line title/text to `notify` on the loop's thread.
+
+    Returns a function that puts the previous hooks back.
+    """
+
+    def tell(title: str, text: str) -> None:
+        if notify is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(_safe_notify, notify, title, text)
+        except RuntimeError:  # the loop closed meanwhile
+            pass
+
+    def excepthook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, exc, tb)
+            return
+        log.error("unexpected error: %s", exc, exc_info=(kind, exc, tb))
+        tell("Unexpected error", _one_line(exc))
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is None or issubclass(args.exc_type, SystemExit):
+            return
+        name = args.thread.name if args.thread else "a thread"
+        log.error("unexpected error in %s: %s", name, args.exc_value,
+                  exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
+        tell(f"Unexpected error in {name}", _one_line(args.exc_value))
+
+    def loop_handler(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        message = str(context.get("message") or "error in the event loop")
+        where = context.get("task") or context.get("future") or context.get("handle")
+        if isinstance(exc, BaseException):
+            log.error("%s (%r): %s", message, where, exc, exc_info=exc)
+            tell(message[:1].upper() + message[1:], _one_line(exc))
+        else:
+            log.error("%s (%r)", message, where)
+            tell("Event loop error", message)
+
+    previous = (sys.excepthook, threading.excepthook, loop.get_exception_handler())
+    sys.excepthook = excepthook
+    threading.excepthook = thread_hook
+    loop.set_exception_handler(loop_handler)
+
+    def uninstall() -> None:
+        sys.excepthook, threading.excepthook = previous[0], previous[1]
+        if not loop.is_closed():
+            loop.set_exception_handler(previous[2])
+
+    return uninstall
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
+
+
+def _safe_notify(notify: Notify, title: str, text: str) -> None:
+    try:
+        notify(title, text)
+    except Exception:  # the reporter must never become the next uncaught error
+        log.debug("could not show the error", exc_info=True)
+
+
+# -- the modes ---------------------------------------------------------------------------------
+
+async def _start(args: argparse.Namespace, mode: str, account: str | None = None) -> Services:
+    """Venue first (a refused venue creates no files), then the locked, checked store, then services."""
+    check_venue(args.venue)
+    store = open_storage(args.data_dir, mode=mode)
+    try:
+        if account is not None:
+            # Internal: the self-test's account stays out of the user's account list.
+            store.accounts.ensure(account, args.venue, internal=True)
+        return await build_services(store, args.venue, mango_url=args.mango_url, account=account)
+    except BaseException:
+        store.close()
+        raise
 
 
 async def _headless(args: argparse.Namespace) -> int:
-    store = open_storage(args.data_dir)
     try:
-        services = await build_services(store, args.venue, mango_url=args.mango_url)
-    except VenueUnavailableError as exc:
-        print(f"grace-desktop: {exc}", file=sys.stderr)
-        store.close()
-        return 2
+        services = await _start(args, "headless")
+    except Exception as exc:
+        return report_startup_failure(exc, debug=getattr(args, "debug", False))
+    store = services.store
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    install_error_hooks(loop, lambda title, text: services.alerts.error(title, text))
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     log.info("headless: monitoring account %s on %s (data: %s); Ctrl-C to stop", services.account, args.venue,
@@ -45,23 +164,21 @@ async def _headless(args: argparse.Namespace) -> int:
 
 
 def run_headless(args: argparse.Namespace) -> int:
-    _setup_logging()
+    setup_logging(getattr(args, "debug", False))
     return asyncio.run(_headless(args))
 
 
 async def _self_test(args: argparse.Namespace) -> int:
-    store = open_storage(args.data_dir)
-    services: Services | None = None
     try:
-        services = await build_services(store, args.venue, mango_url=args.mango_url, account="self-test")
+        services = await _start(args, "self-test", account=SELF_TEST_ACCOUNT)
+    except Exception as exc:
+        return report_startup_failure(exc, debug=getattr(args, "debug", False))
+    install_error_hooks(asyncio.get_running_loop())
+    try:
         return await _round_trip(services)
-    except VenueUnavailableError as exc:
-        print(f"self-test FAILED: {exc}")
-        return 2
     finally:
-        if services is not None:
-            await services.stop()
-        store.close()
+        await services.stop()
+        services.store.close()
 
 
 async def _round_trip(services: Services) -> int:
@@ -111,5 +228,5 @@ async def _round_trip(services: Services) -> int:
 
 
 def run_self_test(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    setup_logging(getattr(args, "debug", False), level=logging.WARNING)
     return asyncio.run(_self_test(args))

@@ -38,6 +38,8 @@ from grace_desktop.storage.errors import (
     is_disk_full,
 )
 from grace_desktop.storage.funding import FundingRepository
+from grace_desktop.storage.file_check import prepare_database_file, stamp_application_id
+from grace_desktop.storage.instance_lock import InstanceLock
 from grace_desktop.storage.journal import TradeRepository
 from grace_desktop.storage.ledger import LedgerRepository
 from grace_desktop.storage.orders import FillRepository, OrderRepository
@@ -75,6 +77,8 @@ class Storage:
         self._closed = False
         self._close_lock = threading.Lock()
         self._pool_lock = threading.Lock()
+        self._instance_lock: InstanceLock | None = None  # open_storage's; released by close()
+        prepare_database_file(self.path)  # refuses a foreign, damaged, newer or read-only file unwritten
         # isolation_level=None: the driver never opens transactions behind our back;
         # transaction() issues BEGIN/SAVEPOINT itself.
         conn = sqlite3.connect(
@@ -151,6 +155,8 @@ class Storage:
             except sqlite3.Error:
                 pass
             self.conn.close()
+            if self._instance_lock is not None:
+                self._instance_lock.release()
 
     def __enter__(self) -> Storage:
         return self
@@ -163,6 +169,7 @@ class Storage:
             self.conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)"
             )
+            stamp_application_id(self.conn)
         for version in range(found + 1, LATEST_VERSION + 1):
             with self.transaction():
                 MIGRATIONS[version - 1](self.db)
@@ -349,7 +356,19 @@ class Storage:
         )
 
 
-def open_storage(data_dir: str | Path | None = None) -> Storage:
-    """Open (creating and migrating as needed) data_dir / grace.db; see resolve_data_dir for the folder."""
-    return Storage(resolve_data_dir(data_dir) / DB_FILENAME)
+def open_storage(data_dir: str | Path | None = None, *, mode: str = "app") -> Storage:
+    """Open (creating and migrating as needed) data_dir / grace.db; see resolve_data_dir for the folder.
+
+    Takes the data dir's instance lock first (InstanceLockedError if another process has it),
+    recording `mode` ("window", "headless", "self-test") for a refused second instance to name.
+    """
+    folder = resolve_data_dir(data_dir)
+    lock = InstanceLock(folder, mode).acquire()
+    try:
+        store = Storage(folder / DB_FILENAME)
+    except BaseException:
+        lock.release()
+        raise
+    store._instance_lock = lock
+    return store
 

@@ -29,13 +29,15 @@ def test_self_test_places_and_closes_one_order_and_checks_the_journal(tmp_path):
         orders = store.orders.page(account="self-test")
         assert len(orders) == 2 and all(r.order.status.value == "filled" for r in orders)
         assert len(store.trades.page(account="self-test")) == 1
+        assert "self-test" not in [a.name for a in store.accounts.list()]  # internal: not the user's
 
 
 def test_self_test_on_an_unavailable_venue_fails_with_a_reason(tmp_path):
-    proc = run_cli("--self-test", "--venue", "mango_v3", "--data-dir", str(tmp_path))
+    proc = run_cli("--self-test", "--venue", "mango_v3", "--data-dir", str(tmp_path / "data"))
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode != 0
-    assert "self-test FAILED" in out and "mango_v3" in out
+    assert proc.returncode == 2
+    assert err.startswith("grace-desktop: the mango_v3 venue") and err.count("\n") == 1, err
+    assert not (tmp_path / "data").exists()
 
 
 def test_headless_runs_the_monitor_until_sigterm_and_stops_cleanly(tmp_path):

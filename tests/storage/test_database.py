@@ -21,6 +21,7 @@ from grace_desktop.storage import (
     open_storage,
     resolve_data_dir,
 )
+from grace_desktop.storage.errors import NotADatabaseError
 from grace_desktop.storage.schema import V1_CORE
 
 
@@ -224,6 +225,6 @@ def test_nested_transaction_rolls_back_only_inner_block(store: Storage) -> None:
 
 def test_garbage_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / DB_FILENAME).write_bytes(b"definitely not sqlite" * 100)
-    with pytest.raises(sqlite3.DatabaseError):
+    with pytest.raises(NotADatabaseError, match="not an SQLite database"):
         open_storage(tmp_path)
     assert (tmp_path / DB_FILENAME).read_bytes() == b"definitely not sqlite" * 100
