@@ -64,7 +64,7 @@ class VenueJournal:
     # ----- event streams ---------------------------------------------------------------------
     def attach(self, name: str, venue: Venue) -> None:
         self._venues[name] = venue
-        self.tasks.spawn(self._consume(name, venue), name=f"events-{name}")
+        self.tasks.spawn(self._consume(name, venue), name=f"events-{name}", long_lived=True)
 
     async def _consume(self, name: str, venue: Venue) -> None:
         attempt = 0

@@ -52,7 +52,8 @@ class TradingService:
         self.selector = selector
         self.bus = bus
         self.alerts = alerts
-        self.tasks = tasks or TaskSupervisor()
+        # Not `tasks or ...`: an empty supervisor is falsy (it has __len__), and its failure hook would be lost.
+        self.tasks = tasks if tasks is not None else TaskSupervisor()
         self._clock = clock
         self.market_data = MarketData(selector, vol_halflife=vol_halflife)
         self.portfolios = Portfolios(selector, self.market_data, bus)
