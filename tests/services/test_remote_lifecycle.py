@@ -36,7 +36,7 @@ async def test_a_fill_after_the_deadline_is_filled_told_right_and_protected(tmp_
         seen = Recorder(services)
         await configure(services, auto_trading_enabled=True)
         # The venue takes the order only after the caller has given up waiting for it.
-        double.set_fault("place_order", Fault(act_after=DEADLINE * 1.5, times=1))
+        double.set_fault("place_order", Fault(act_after=DEADLINE * 3, times=1))
         result = await services.trading.execute_trade(
             "buy", 2.0, M, services.account, leverage=2.0,
             conditions=TradeConditions(take_profit=110.0, stop_loss=95.0))
@@ -121,7 +121,7 @@ async def test_start_up_resolves_unknown_and_submitted_orders_not_only_intents(t
     store = open_storage(data_dir)
     services = await start_services(store, {REMOTE: double})
     account = services.account
-    double.set_fault("place_order", Fault(act_after=DEADLINE * 1.5, times=1))
+    double.set_fault("place_order", Fault(act_after=DEADLINE * 3, times=1))
     sent = await services.trading.execute_trade("buy", 1.0, M, account, leverage=2.0)
     unknown_id = sent.order.client_id
     assert sent.order.status is OrderStatus.UNKNOWN
@@ -170,7 +170,7 @@ async def test_the_guards_reduce_under_a_timeout_never_exceeds_its_fraction(tmp_
         guard = services.monitor.watched(account, M, REMOTE).levels["liquidation_guard"][0]
 
         # The reduce times out and lands after the caller gave up; ticks keep coming in the zone.
-        double.set_fault("place_order", Fault(act_after=DEADLINE * 1.5, times=1))
+        double.set_fault("place_order", Fault(act_after=DEADLINE * 3, times=1))
         await double.push_tick(M, guard * 0.999)
         await wait_until(lambda: any(status_is(services, c, OrderStatus.UNKNOWN) for c in double.place_calls), timeout=2)
         [reduce_id] = [c for c in double.place_calls if status_is(services, c, OrderStatus.UNKNOWN)]
