@@ -31,7 +31,7 @@ async def test_a_spawned_task_that_raises_is_logged_and_alerted(tmp_path, caplog
         assert alert.alert.level == "error" and "a-background-job" in alert.alert.text
         assert "boom in the background" in alert.alert.text
         assert any("a-background-job" in r.getMessage() and r.exc_info for r in caplog.records)
-        assert [a.title for a in services.store.alerts.recent()][0] == "Internal error"  # journaled too
+        assert services.store.alerts.recent()[0].title == "Internal error"  # journaled too
 
 
 async def test_a_conditional_entry_that_raises_is_alerted_and_decided_never_lost(tmp_path):
