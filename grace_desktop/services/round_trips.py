@@ -26,7 +26,7 @@ from grace_desktop.services.market_data import MarketData
 from grace_desktop.services.orders import OrderLifecycle
 from grace_desktop.services.tasks import TaskSupervisor
 from grace_desktop.storage import Storage
-from grace_desktop.storage.errors import StorageError
+from grace_desktop.storage.errors import StorageClosedError, StorageError
 from grace_desktop.storage.records import ConditionRecord, LedgerPosition, TradeRecord
 from grace_desktop.venues.base import Venue, VenueError
 from grace_desktop.venues.events import FillReported, FundingPaid, Liquidated, OrderChanged, PositionChanged
@@ -94,14 +94,14 @@ class VenueJournal:
         try:
             if isinstance(event, FillReported):
                 self.lifecycle.on_fill(venue, event.account, event.fill, event.order)
-                await self.record_fill(venue, event.account, event.fill)
+                await self._journal_in_order(venue, event.account, event.fill)
             elif isinstance(event, Liquidated):
-                await self.record_fill(venue, event.account, event.fill)
-                fill = event.fill
+                fill = event.fill  # the alert first: it must reach the user even if the journal cannot write
                 self.alerts.raise_alert(
                     "critical", "Position liquidated",
                     f"{fill.size:g} {event.market} liquidated at {fill.price:,.4f} (mark {event.mark:,.4f}); "
                     f"fee {fill.fee:,.2f}", account=event.account, market=event.market)
+                await self._journal_in_order(venue, event.account, event.fill)
             elif isinstance(event, OrderChanged):
                 self.lifecycle.on_order_changed(venue, event.order)
             elif isinstance(event, PositionChanged):
@@ -110,8 +110,13 @@ class VenueJournal:
                 await self.record_funding(event)
         except Exception as exc:  # one bad event must not stop the journal; it is rebuilt from fills later
             log.exception("could not journal %s from %s", type(event).__name__, venue)
-            if isinstance(exc, StorageError):
+            if isinstance(exc, StorageError) and not isinstance(exc, StorageClosedError):
                 self._recover_later(venue)
+
+    async def _journal_in_order(self, venue: str, account: str, fill: Fill) -> None:
+        if venue in self._recovering:
+            return  # an earlier fill is not journaled yet: the recovery's catch-up journals both, in order
+        await self.record_fill(venue, account, fill)
 
     def _recover_later(self, name: str) -> None:
         """The journal had no room for what `name` reported: read it back from the venue once it has.

@@ -89,8 +89,12 @@ async def test_disk_full_refuses_new_trades_but_the_stop_loss_still_closes_and_i
         assert services.store.orders.get(close_id) is None  # no room to journal it yet
         assert any("sending the stop_loss close anyway" in a.alert.text for a in seen.titled("Disk full"))
 
-        # Space returns: the sweep journals the close, as it went: a filled stop-loss.
+        # Space returns, and the user trades again at once, before the journal has caught up.
+        await double.push_tick(M, 94.5)
         await free_the_disk(services)
+        assert (await trading.execute_trade("buy", 1.0, M, account, leverage=2.0)).success
+
+        # The sweep journals the close, as it went: a filled stop-loss.
         await wait_until(lambda: services.store.orders.get(close_id) is not None
                          and services.store.orders.get(close_id).order.status is OrderStatus.FILLED, timeout=3)
         record = services.store.orders.get(close_id)
@@ -98,23 +102,21 @@ async def test_disk_full_refuses_new_trades_but_the_stop_loss_still_closes_and_i
         assert record.order.filled_size == 2.0
         assert double.place_calls[close_id] == 1
 
-        # The fill the journal had no room for is read back from the venue: the round trip is there,
-        # named by the rule that fired, and the stop ended with its position.
+        # The fill the journal had no room for is read back from the venue, in order with the new one:
+        # the round trip is the old position's, named by the rule that fired; the ledger holds the new one.
         def round_trip():
             return services.store.trades.page(account=account, market=M)
 
         await wait_until(lambda: len(round_trip()) == 1, timeout=3)
-        [trade] = round_trip()
-        assert (trade.close_reason, trade.size, trade.exit_price) == ("stop_loss", 2.0, 94.0)
-        assert services.store.ledger.all("remote", account) == []
-        assert services.store.conditions.armed(account=account) == []
-        # Ended either way: fired with the fill, or cancelled by the monitor when the position went
-        # (an update in place still fits under max_page_count; on a really full disk it would wait too).
-        assert services.store.conditions.get(stop.id).status in ("fired", "cancelled")
-        # A new position in that market does not inherit the old position's stop.
-        await double.push_tick(M, 94.5)
-        assert (await trading.execute_trade("buy", 1.0, M, account, leverage=2.0)).success
         await settle(services)
+        [trade] = round_trip()
+        assert (trade.close_reason, trade.size, trade.entry_price, trade.exit_price) == ("stop_loss", 2.0, 100.0, 94.0)
+        assert [(p.size, p.entry_price) for p in services.store.ledger.all("remote", account)] == [(1.0, 94.5)]
+        # The old position's stop ended with it (fired with the fill, or cancelled by the monitor when the
+        # position went: an update in place still fits under max_page_count; a really full disk refuses it too).
+        assert services.store.conditions.get(stop.id).status in ("fired", "cancelled")
+        assert services.store.conditions.armed(account=account) == []
+        # So the new position does not inherit the old position's stop.
         assert "stop_loss" not in services.monitor.watched(account, M).levels
         await double.push_tick(M, 93.0)
         await settle(services)
