@@ -26,6 +26,7 @@ from grace_desktop.services.market_data import MarketData
 from grace_desktop.services.orders import OrderLifecycle
 from grace_desktop.services.tasks import TaskSupervisor
 from grace_desktop.storage import Storage
+from grace_desktop.storage.errors import StorageClosedError, StorageError
 from grace_desktop.storage.records import ConditionRecord, LedgerPosition, TradeRecord
 from grace_desktop.venues.base import Venue, VenueError
 from grace_desktop.venues.events import FillReported, FundingPaid, Liquidated, OrderChanged, PositionChanged
@@ -33,6 +34,8 @@ from grace_desktop.venues.events import FillReported, FundingPaid, Liquidated, O
 log = logging.getLogger(__name__)
 
 STREAM_RETRY = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+# After a fill could not be journaled (disk full): how often to try to read it back from the venue.
+RECOVER_RETRY = (0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +58,13 @@ class VenueJournal:
         self._clock = clock
         self._running = True
         self._lock = asyncio.Lock()  # fills of one process are journaled one at a time, in order
+        self._venues: dict[str, Venue] = {}
+        self._recovering: set[str] = set()
 
     # ----- event streams ---------------------------------------------------------------------
     def attach(self, name: str, venue: Venue) -> None:
-        self.tasks.spawn(self._consume(name, venue), name=f"events-{name}")
+        self._venues[name] = venue
+        self.tasks.spawn(self._consume(name, venue), name=f"events-{name}", long_lived=True)
 
     async def _consume(self, name: str, venue: Venue) -> None:
         attempt = 0
@@ -88,22 +94,58 @@ class VenueJournal:
         try:
             if isinstance(event, FillReported):
                 self.lifecycle.on_fill(venue, event.account, event.fill, event.order)
-                await self.record_fill(venue, event.account, event.fill)
+                await self._journal_in_order(venue, event.account, event.fill)
             elif isinstance(event, Liquidated):
-                await self.record_fill(venue, event.account, event.fill)
-                fill = event.fill
+                fill = event.fill  # the alert first: it must reach the user even if the journal cannot write
                 self.alerts.raise_alert(
                     "critical", "Position liquidated",
                     f"{fill.size:g} {event.market} liquidated at {fill.price:,.4f} (mark {event.mark:,.4f}); "
                     f"fee {fill.fee:,.2f}", account=event.account, market=event.market)
+                await self._journal_in_order(venue, event.account, event.fill)
             elif isinstance(event, OrderChanged):
                 self.lifecycle.on_order_changed(venue, event.order)
             elif isinstance(event, PositionChanged):
                 await self.bus.publish_async(PositionUpdated(venue, event.account, event.market, event.position))
             elif isinstance(event, FundingPaid):
                 await self.record_funding(event)
-        except Exception:  # one bad event must not stop the journal; it is rebuilt from fills later
+        except Exception as exc:  # one bad event must not stop the journal; it is rebuilt from fills later
             log.exception("could not journal %s from %s", type(event).__name__, venue)
+            if isinstance(exc, StorageError) and not isinstance(exc, StorageClosedError):
+                self._recover_later(venue)
+
+    async def _journal_in_order(self, venue: str, account: str, fill: Fill) -> None:
+        if venue in self._recovering:
+            return  # an earlier fill is not journaled yet: the recovery's catch-up journals both, in order
+        await self.record_fill(venue, account, fill)
+
+    def _recover_later(self, name: str) -> None:
+        """The journal had no room for what `name` reported: read it back from the venue once it has.
+
+        Without this, the round trip would be missing and the ended position's exits left armed
+        (to attach to the next position in that market) until the next start-up.
+        """
+        venue = self._venues.get(name)
+        if venue is None or name in self._recovering or not self._running:
+            return
+        self._recovering.add(name)
+        self.tasks.spawn(self._recover(name, venue), name=f"journal-recover-{name}")
+
+    async def _recover(self, name: str, venue: Venue) -> None:
+        attempt = 0
+        try:
+            while self._running:
+                await asyncio.sleep(RECOVER_RETRY[min(attempt, len(RECOVER_RETRY) - 1)])
+                attempt += 1
+                try:
+                    # Orders first, so each fill is journaled with the close (and the rule) that made it.
+                    if await self.lifecycle.flush_unjournaled():
+                        continue
+                    await self.catch_up(name, venue)
+                    return
+                except Exception as exc:  # noqa: BLE001 - still no room, or the venue is away: later
+                    log.warning("journal of %s still behind: %s", name, exc)
+        finally:
+            self._recovering.discard(name)
 
     # ----- fills and round trips ---------------------------------------------------------------
     async def record_fill(self, venue: str, account: str, fill: Fill) -> Journaled | None:

@@ -52,7 +52,8 @@ class TradingService:
         self.selector = selector
         self.bus = bus
         self.alerts = alerts
-        self.tasks = tasks or TaskSupervisor()
+        # Not `tasks or ...`: an empty supervisor is falsy (it has __len__), and its failure hook would be lost.
+        self.tasks = tasks if tasks is not None else TaskSupervisor()
         self._clock = clock
         self.market_data = MarketData(selector, vol_halflife=vol_halflife)
         self.portfolios = Portfolios(selector, self.market_data, bus)
@@ -252,16 +253,30 @@ class TradingService:
 
     # ----- closing -------------------------------------------------------------------------------
     async def find_position(self, account: str, market: str, venue: str | None = None) -> tuple[str, Position] | None:
-        """The venue holding `account`'s position in `market` (primary first), read fresh."""
+        """The venue holding `account`'s position in `market` (primary first), read fresh.
+
+        A venue that cannot answer does not hide a position held on another one (the primary is
+        down exactly when trades went to the fallback); if none has it, the first error is raised.
+        """
         names = [venue] if venue is not None else [self.selector.primary] + sorted(
             n for n in self.selector.venues if n != self.selector.primary)
+        error: VenueError | None = None
         for name in names:
             if name not in self.selector.venues:
                 continue
-            positions = await self.selector.venues[name].positions(account)
+            try:
+                positions = await self.selector.venues[name].positions(account)
+            except VenueError as exc:
+                if venue is not None:
+                    raise
+                self.selector.record_failure(name, str(exc))
+                error = error or exc
+                continue
             found = next((p for p in positions if p.market == market), None)
             if found is not None:
                 return name, found
+        if error is not None:
+            raise error
         return None
 
     async def close_position(
@@ -282,7 +297,8 @@ class TradingService:
         try:
             held = await self.find_position(account, market, venue)
         except VenueError as exc:
-            self.selector.record_failure(venue or self.selector.primary, str(exc))
+            if venue is not None:  # unpinned, find_position recorded each venue's failure itself
+                self.selector.record_failure(venue, str(exc))
             return TradeResult.refused(f"could not read positions: {exc}")
         if held is None:
             return TradeResult.refused(f"no open position in {market}")
