@@ -1,6 +1,6 @@
 """Child process for the crash tests: trades like a user with auto-trading on until it is stopped.
 
-    python crash_child.py DATA_DIR SEED [trade|lifetime]
+    python crash_child.py DATA_DIR SEED [trade|lifetime] [KILL_AT]
 
 `trade` (the crash loop): opens positions with TP/SL exits (some close to the price so they
 fire), adds to them, flips them, closes them by hand, and pushes ticks that fire the stops,
@@ -11,6 +11,9 @@ on two markets. Prints "ready" once it trades, then never stops on its own.
 by hand and by a tick through the stop), then "closed" and waits.
 
 SIGTERM stops the services cleanly, as `--headless` does; SIGKILL just ends the process.
+With KILL_AT the child SIGKILLs itself as soon as it sees its KILL_AT-th venue event: the
+venue has booked that change, the journal may or may not have it yet (a window a kill from
+outside, at a random time, seldom hits).
 """
 
 from __future__ import annotations
@@ -37,11 +40,12 @@ LIFETIME_TP, LIFETIME_SL = 102.0, 98.0
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def spawn(data_dir: Path, seed: int, mode: str, out: Path) -> subprocess.Popen[bytes]:
+def spawn(data_dir: Path, seed: int, mode: str, out: Path, kill_at: int | None = None) -> subprocess.Popen[bytes]:
     """Start this file as a child on `data_dir`; its output goes to `out` (a pipe could fill and block it)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    extra = [] if kill_at is None else [str(kill_at)]
     with open(out, "wb") as sink:
-        return subprocess.Popen([sys.executable, __file__, str(data_dir), str(seed), mode],
+        return subprocess.Popen([sys.executable, __file__, str(data_dir), str(seed), mode, *extra],
                                 stdout=sink, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
 
 
@@ -49,7 +53,8 @@ def wait_for_line(child: subprocess.Popen[bytes], out: Path, prefix: str, timeou
     """The child's first output line starting with `prefix`; generous: a loaded 2-core CI box is slow."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for line in out.read_text(errors="replace").splitlines():
+        text = out.read_text(errors="replace")
+        for line in text[:text.rfind("\n") + 1].splitlines():  # whole lines only: a write may be half done
             if line.startswith(prefix):
                 return line
         if child.poll() is not None:
@@ -131,13 +136,18 @@ class Trader:
         await asyncio.sleep(rng.choice((0, 0, 0.001, 0.005)))
 
 
-async def run_trader(services: Services, seed: int) -> None:
+async def run_trader(services: Services, seed: int, kill_at: int | None) -> None:
     trader = Trader(services, seed)
     for market in BASE:
         await services.paper.push_tick(market, trader.price[market])
     say("ready")
-    while True:
-        await trader.step()
+    killer = asyncio.ensure_future(kill_on_event(services, kill_at)) if kill_at is not None else None
+    try:
+        while True:
+            await trader.step()
+    finally:
+        if killer is not None:
+            killer.cancel()
 
 
 async def run_lifetime(services: Services, seed: int) -> None:
@@ -167,13 +177,22 @@ async def run_lifetime(services: Services, seed: int) -> None:
     await asyncio.Event().wait()
 
 
-async def main(data_dir: str, seed: int, mode: str) -> None:
+async def kill_on_event(services: Services, kill_at: int) -> None:
+    seen = 0
+    async for _event in services.paper.events():
+        seen += 1
+        if seen >= kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+async def main(data_dir: str, seed: int, mode: str, kill_at: int | None) -> None:
     store = open_storage(data_dir)
     services = await build_services(store, "paper", feed=None, sweep_interval=3600, retry_delays=(0.05, 0.1))
     settings = services.trading.settings(services.account)
     if not settings.auto_trading_enabled:
         await services.trading.save_settings(services.account, settings.updated(auto_trading_enabled=True))
-    work = asyncio.ensure_future(run_lifetime(services, seed) if mode == "lifetime" else run_trader(services, seed))
+    work = asyncio.ensure_future(run_lifetime(services, seed) if mode == "lifetime" else
+                                 run_trader(services, seed, kill_at))
     stopping = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.set)  # as --headless does
     stop = asyncio.ensure_future(stopping.wait())
@@ -188,4 +207,5 @@ async def main(data_dir: str, seed: int, mode: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "trade"))
+    asyncio.run(main(sys.argv[1], int(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "trade",
+                     int(sys.argv[4]) if len(sys.argv) > 4 else None))

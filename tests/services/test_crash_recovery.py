@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import signal
+import subprocess
 import time
 from collections import defaultdict
 from dataclasses import dataclass
@@ -170,15 +171,22 @@ async def crash_loop(tmp_path: Path, runs: int, seed: int) -> Totals:
     totals = Totals()
     for run in range(runs):
         out = tmp_path / f"child-{run}.out"
-        child = spawn(data_dir, seed * 1000 + run, "trade", out)
+        # Half the runs are killed from outside at a random time: right after start-up, mid-order,
+        # mid-close, between ticks. The others kill themselves at a random venue event, right
+        # after the venue booked it: the window between the venue and the journal.
+        kill_at = rng.randint(1, 60) if run % 2 else None
+        child = spawn(data_dir, seed * 1000 + run, "trade", out, kill_at)
         wait_for_line(child, out, "ready")
-        # Anywhere in the session: right after start-up, mid-order, mid-close, between ticks.
-        pause = rng.choice((rng.uniform(0.0, 0.05), rng.uniform(0.05, 0.6), rng.uniform(0.6, 1.5)))
-        time.sleep(pause)
-        assert child.poll() is None, out.read_text(errors="replace")[-4000:]
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=60)
-        assert child.returncode == -signal.SIGKILL
+        if kill_at is None:
+            time.sleep(rng.choice((rng.uniform(0.0, 0.05), rng.uniform(0.05, 0.6), rng.uniform(0.6, 1.5))))
+            assert child.poll() is None, out.read_text(errors="replace")[-4000:]
+            child.send_signal(signal.SIGKILL)
+        try:
+            child.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # too few events (many refusals): kill it from outside
+            child.send_signal(signal.SIGKILL)
+            child.wait(timeout=60)
+        assert child.returncode == -signal.SIGKILL, out.read_text(errors="replace")[-4000:]
         totals.kills += 1
         with open_storage(data_dir) as store:
             check_at_kill(store, "paper", totals)
