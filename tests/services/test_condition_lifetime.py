@@ -9,15 +9,17 @@ closed on its first tick (at 100, the long's TP "at or below 102" for a short, a
 
 from __future__ import annotations
 
+import asyncio
 import signal
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from grace_desktop.services.container import build_services
+from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.storage import open_storage
+from grace_desktop.venues.paper import PaperVenue
 from tests.services.conftest import settle, wait_until
 from tests.services.crash_child import spawn, wait_for_line
 
@@ -86,7 +88,7 @@ async def stop_during_close(tmp_path: Path, sig: signal.Signals, runs: int) -> S
         child = spawn(data_dir, run, "lifetime", out)  # even runs close by hand, odd ones through the stop
         opened_by = wait_for_line(child, out, "armed").split()[1]
         wait_for_line(child, out, "closing")
-        time.sleep(DELAYS[run % len(DELAYS)])
+        await asyncio.sleep(DELAYS[run % len(DELAYS)])
         child.send_signal(sig)
         child.wait(timeout=60)
         output = out.read_text(errors="replace")
@@ -113,3 +115,41 @@ async def test_closed_positions_exits_end_with_it_many_stops(tmp_path, sig):
     assert any(seen.landed), "no stop landed after the close filled: the test did not test a close in flight"
     print(f"{sig.name}: {len(seen.landed)} stops during a close; the close had filled in {sum(seen.landed)}, "
           f"the journal was behind it in {sum(seen.journal_behind)}")
+
+
+class StopAsItAnswers(PaperVenue):
+    """The real paper venue; `caller` is cancelled in the very loop turn the venue answers its order,
+    as a SIGTERM landing then cancels the close in flight."""
+
+    caller: asyncio.Task[object] | None = None
+
+    async def place_order(self, request):  # type: ignore[no-untyped-def]
+        order = await super().place_order(request)
+        if self.caller is not None:
+            self.caller.cancel()
+        return order
+
+
+async def test_a_stop_as_the_venue_answers_a_close_is_honoured_and_resolved(tmp_path):
+    """Python 3.11's wait_for returned the order and dropped the cancellation: the close ran on after
+    the stop, and a shutdown awaiting it hung (1 in ~25 SIGTERMs of the test above)."""
+    data_dir = tmp_path / "data"
+    store = open_storage(data_dir)
+    venue = StopAsItAnswers(store)
+    services = await build_services(store, "paper", venues={"paper": venue}, sweep_interval=3600)
+    try:
+        await venue.push_tick(MARKET, 100.0)
+        opened = await services.trading.execute_trade(
+            "buy", 1.0, MARKET, services.account, leverage=2.0,
+            conditions=TradeConditions(take_profit=102.0, stop_loss=98.0))
+        assert opened.success and opened.order is not None, opened.message
+        await settle(services)
+        close = asyncio.ensure_future(services.trading.close_position(services.account, MARKET))
+        venue.caller = close
+        await asyncio.wait_for(asyncio.gather(close, return_exceptions=True), 30)
+        assert close.cancelled(), f"the stop was swallowed: the close returned {close.result()}"
+        assert await services.trading.find_position(services.account, MARKET) is None  # the venue had acted
+    finally:
+        await services.stop()
+        store.close()
+    await restart_and_check(data_dir, opened.order.client_id)

@@ -8,10 +8,10 @@ change): 0 orders lost or doubled, 0 round trips missing, balance = journal, 0 s
 
 from __future__ import annotations
 
+import asyncio
 import random
 import signal
 import subprocess
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -178,7 +178,7 @@ async def crash_loop(tmp_path: Path, runs: int, seed: int) -> Totals:
         child = spawn(data_dir, seed * 1000 + run, "trade", out, kill_at)
         wait_for_line(child, out, "ready")
         if kill_at is None:
-            time.sleep(rng.choice((rng.uniform(0.0, 0.05), rng.uniform(0.05, 0.6), rng.uniform(0.6, 1.5))))
+            await asyncio.sleep(rng.choice((rng.uniform(0.0, 0.05), rng.uniform(0.05, 0.6), rng.uniform(0.6, 1.5))))
             assert child.poll() is None, out.read_text(errors="replace")[-4000:]
             child.send_signal(signal.SIGKILL)
         try:
