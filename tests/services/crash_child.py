@@ -158,7 +158,7 @@ async def run_lifetime(services: Services, seed: int) -> None:
         "buy", 1.0, market, account, leverage=2.0,
         conditions=TradeConditions(take_profit=LIFETIME_TP, stop_loss=LIFETIME_SL))
     assert result.success and result.order is not None, result.message
-    for _ in range(2000):
+    for _ in range(12_000):  # up to a minute on a loaded machine
         watch = services.monitor.watched(account, market)
         if watch is not None and {"take_profit", "stop_loss"} <= set(watch.levels):
             break

@@ -16,16 +16,24 @@ from pathlib import Path
 
 import pytest
 
-from grace_desktop.services.container import build_services
+from grace_desktop.services.container import Services, build_services
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.storage import open_storage
 from grace_desktop.venues.paper import PaperVenue
-from tests.services.conftest import settle, wait_until
+from tests.services.conftest import wait_until
 from tests.services.crash_child import spawn, wait_for_line
 
 MARKET = "SOL-PERP"
 # Where in the close the signal lands: at once, and a little later (the close takes a few ms).
 DELAYS = (0.0, 0.002, 0.006, 0.02)
+
+
+async def settle(services: Services) -> None:
+    """conftest's settle with waits for a loaded 2-core CI box."""
+    for _ in range(3):  # a finished task may start another (a close re-reads the position)
+        for _ in range(20):
+            await asyncio.sleep(0)
+        await wait_until(lambda: services.monitor.backlog == 0 and services.monitor.pending_tasks == 0, 60.0)
 
 
 @dataclass
