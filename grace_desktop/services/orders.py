@@ -22,7 +22,7 @@ from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.events import EventBus, OrderUpdated
 from grace_desktop.services.exit_conditions import exit_records, outcome_of, settle_exits
 from grace_desktop.services.selector import VenueSelector
-from grace_desktop.services.tasks import TaskSupervisor
+from grace_desktop.services.tasks import TaskSupervisor, within
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.storage import Storage
 from grace_desktop.storage.errors import StorageError
@@ -96,7 +96,7 @@ class OrderLifecycle:
                                     account=request.account, market=request.market)
         self._tracked[request.client_id] = Tracked(venue_name, intent, purpose, position_before, exits is not None)
         try:
-            order = await asyncio.wait_for(venue.place_order(request), self.deadline)
+            order = await within(venue.place_order(request), self.deadline)
         except OrderRejected as exc:
             self.selector.record_success(venue_name)  # the venue answered; it just said no
             order = intent.with_status(OrderStatus.REJECTED, reason=str(exc), updated_at=self._clock())
@@ -132,7 +132,7 @@ class OrderLifecycle:
 
     async def _look_up(self, venue: Venue, intent: Order) -> Order | None:
         try:
-            return await asyncio.wait_for(
+            return await within(
                 venue.order_by_client_id(intent.request.account, intent.client_id), self.deadline)
         except (VenueError, asyncio.TimeoutError, OSError):
             return None
@@ -218,7 +218,7 @@ class OrderLifecycle:
                 found = found.with_status(OrderStatus.SUBMITTED)
             return found
         try:
-            fills = await asyncio.wait_for(venue.fills(request.account, since=order.created_at - 1), self.deadline)
+            fills = await within(venue.fills(request.account, since=order.created_at - 1), self.deadline)
         except (VenueError, asyncio.TimeoutError, OSError):
             fills = []
         mine = [f for f in fills if f.client_id == order.client_id]
@@ -226,7 +226,7 @@ class OrderLifecycle:
             return _from_fills(order, mine)
         if request.reduce_only and tracked.position_before is not None:
             try:
-                positions = await asyncio.wait_for(venue.positions(request.account), self.deadline)
+                positions = await within(venue.positions(request.account), self.deadline)
             except (VenueError, asyncio.TimeoutError, OSError):
                 return None
             now = next((p.size for p in positions if p.market == request.market), 0.0)
@@ -281,7 +281,7 @@ class OrderLifecycle:
         fut: asyncio.Future[Order] = asyncio.get_running_loop().create_future()
         self._waiters.setdefault(client_id, []).append(fut)
         try:
-            return await asyncio.wait_for(asyncio.shield(fut), timeout)
+            return await within(asyncio.shield(fut), timeout)
         except asyncio.TimeoutError:
             return None
 

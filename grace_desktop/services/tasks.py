@@ -9,12 +9,36 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 FailureHook = Callable[[str, BaseException], None]
+
+
+async def within(aw: Awaitable[T], timeout: float | None) -> T:
+    """`asyncio.wait_for` that never loses the caller's cancellation.
+
+    Before Python 3.12, wait_for returns the result of an awaitable that finished in the loop
+    turn its caller was cancelled, and the cancellation is lost: an order sent as the app
+    stops (SIGTERM during a close) runs on in a task that was told to end, and whoever awaits
+    that task after cancelling it waits for ever.
+    """
+    task = asyncio.ensure_future(aw)
+    try:
+        done, _ = await asyncio.wait((task,), timeout=timeout)
+    except asyncio.CancelledError:
+        task.cancel()
+        await asyncio.wait((task,))  # as wait_for does: the call has ended when the cancellation goes on
+        raise
+    if not done:
+        task.cancel()
+        await asyncio.wait((task,))
+        if task.cancelled():
+            raise TimeoutError
+    return task.result()  # a call that finished as its deadline passed counts, as with wait_for
 
 
 class TaskSupervisor:
