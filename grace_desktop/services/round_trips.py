@@ -266,7 +266,10 @@ def _staged_by_open_order(store: Storage, cond: ConditionRecord, fill_client_id:
     if client_id == fill_client_id:
         return True
     row = store.orders.get(client_id)
-    return row is not None and (row.order.status.needs_resolution or row.order.status.is_live)
+    if row is None or not (row.order.status.needs_resolution or row.order.status.is_live):
+        return False
+    # An order whose fills are already journaled was part of the position that just ended.
+    return not store.fills.for_order(client_id)
 
 
 def _position(held: LedgerPosition | None, account: str) -> Position | None:
