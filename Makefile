@@ -31,9 +31,11 @@ deps: system-deps $(STAMP)
 run: deps
 	$(PY) -m grace_desktop --venue paper
 
-# The whole suite: layering contracts, then pytest (offscreen Qt) under a hard timeout so a
+# The whole suite: lint (ruff), types (mypy --strict on domain/ and services/), layering contracts, then pytest (offscreen Qt) under a hard timeout so a
 # hung Qt/asyncio teardown fails instead of stalling.
 test: deps
+	$(VENV)/bin/ruff check grace_desktop tests
+	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen QT_API=pyside6 timeout -k 30 2400 $(PY) -m pytest -q
 

@@ -24,8 +24,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from grace_desktop.ui.qt import QApplication, QSettings, QTimer, create_qapp  # first: pins qasync to PySide6
-
 import qasync  # noqa: E402
 
 from grace_desktop.services.container import build_services, check_venue  # noqa: E402
@@ -39,6 +37,7 @@ from grace_desktop.storage import AlertRecord, Storage, open_storage, resolve_da
 from grace_desktop.storage.paths import private_file  # noqa: E402
 from grace_desktop.ui.controller import TradingController  # noqa: E402
 from grace_desktop.ui.main_window import SETTINGS_FILE, MainWindow  # noqa: E402
+from grace_desktop.ui.qt import QApplication, QSettings, QTimer, create_qapp  # first: pins qasync to PySide6
 from grace_desktop.ui.startup_dialogs import show_startup_failure, wait_finished  # noqa: E402
 from grace_desktop.ui.venue_config import VenueConfig  # noqa: E402
 

@@ -70,12 +70,6 @@ def check_venue(name: str) -> None:
         raise VenueUnavailableError(f"the {name} venue adapter is not part of this build yet; use --venue paper")
 
 
-def check_venue(name: str) -> None:
-    """Refuse a venue this build cannot run before anything (a data dir, a database) is created."""
-    if name != "paper":
-        raise VenueUnavailableError(f"the {name} venue adapter is not part of this build yet; use --venue paper")
-
-
 def build_venue(name: str, store: Storage, *, feed: Any = SIMULATED, mango_url: str | None = None) -> Venue:
     """`feed` for the paper venue: "simulated" (the default live-looking prices), None (prices are
     pushed by the caller, as tests do) or any async iterable of Ticks (e.g. a ReplayFeed)."""

@@ -17,6 +17,7 @@ from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.storage import Storage
 from grace_desktop.storage.records import ConditionRecord
 
+
 def exit_records(conditions: TradeConditions) -> list[tuple[str, dict[str, object]]]:
     records: list[tuple[str, dict[str, object]]] = []
     if conditions.take_profit is not None or conditions.take_profit_percent is not None:

@@ -45,7 +45,7 @@ class EntryConditions:
         record = self._armed.pop(cond_id, None)
         books = [self.monitor.books[self._venue(record)]] if record is not None else list(self.monitor.books.values())
         for book in books:
-            for key in [k for k in book.keys() if k[0] == "entry" and k[1] == cond_id]:
+            for key in [k for k in book.keys() if isinstance(k, tuple) and k[0] == "entry" and k[1] == cond_id]:
                 book.cancel(key)
 
     def armed(self) -> list[ConditionRecord]:
@@ -75,10 +75,10 @@ class EntryConditions:
         p = record.params
         await store.write(store.conditions.set_status, record.id, "fired", fired_price=price, reason="entry", ts=now)
         try:
-            exits = TradeConditions(**{name: p.get(name) for name in _EXIT_PARAMS})  # type: ignore[arg-type]
+            exits = TradeConditions(**{name: p.get(name) for name in _EXIT_PARAMS})
             result = await monitor.trading.execute_trade(
-                str(p["side"]), float(p["size"]), record.market, record.account,  # type: ignore[arg-type]
-                leverage=float(p["leverage"]), conditions=exits if exits.has_exits else None,  # type: ignore[arg-type]
+                str(p["side"]), float(p["size"]), record.market, record.account,
+                leverage=float(p["leverage"]), conditions=exits if exits.has_exits else None,
                 venue=record.venue or None,
             )
             ok, why, message = result.success, "; ".join(result.reasons), result.message

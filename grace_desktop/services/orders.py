@@ -104,7 +104,7 @@ class OrderLifecycle:
             # Provably not acted on: nothing may fill, so this is final (a caller may try again).
             self.selector.record_failure(venue_name, str(exc))
             order = intent.with_status(OrderStatus.FAILED, reason=f"not sent: {exc}", updated_at=self._clock())
-        except (VenueError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, VenueError, OSError) as exc:
             reason = str(exc) or f"no answer within {self.deadline:g} s"
             self.selector.record_failure(venue_name, reason)
             order = await self._look_up(venue, intent) or intent.with_status(
@@ -134,7 +134,7 @@ class OrderLifecycle:
         try:
             return await within(
                 venue.order_by_client_id(intent.request.account, intent.client_id), self.deadline)
-        except (VenueError, asyncio.TimeoutError, OSError):
+        except (TimeoutError, VenueError, OSError):
             return None
 
     # ----- recording and resolving -------------------------------------------------------
@@ -219,7 +219,7 @@ class OrderLifecycle:
             return found
         try:
             fills = await within(venue.fills(request.account, since=order.created_at - 1), self.deadline)
-        except (VenueError, asyncio.TimeoutError, OSError):
+        except (TimeoutError, VenueError, OSError):
             fills = []
         mine = [f for f in fills if f.client_id == order.client_id]
         if mine:
@@ -227,7 +227,7 @@ class OrderLifecycle:
         if request.reduce_only and tracked.position_before is not None:
             try:
                 positions = await within(venue.positions(request.account), self.deadline)
-            except (VenueError, asyncio.TimeoutError, OSError):
+            except (TimeoutError, VenueError, OSError):
                 return None
             now = next((p.size for p in positions if p.market == request.market), 0.0)
             if tracked.position_before - now >= request.size - 1e-12 and self._only_order_on(tracked):
@@ -282,7 +282,7 @@ class OrderLifecycle:
         self._waiters.setdefault(client_id, []).append(fut)
         try:
             return await within(asyncio.shield(fut), timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return None
 
     def status(self, client_id: str) -> Order | None:

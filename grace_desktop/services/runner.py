@@ -149,7 +149,7 @@ async def _headless(args: argparse.Namespace) -> int:
     store = services.store
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    install_error_hooks(loop, lambda title, text: services.alerts.error(title, text))
+    install_error_hooks(loop, lambda title, text: _alert(services, title, text))
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     log.info("headless: monitoring account %s on %s (data: %s); Ctrl-C to stop", services.account, args.venue,
@@ -230,3 +230,7 @@ async def _round_trip(services: Services) -> int:
 def run_self_test(args: argparse.Namespace) -> int:
     setup_logging(getattr(args, "debug", False), level=logging.WARNING)
     return asyncio.run(_self_test(args))
+
+
+def _alert(services: Services, title: str, text: str) -> None:
+    services.alerts.error(title, text)

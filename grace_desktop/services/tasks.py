@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-FailureHook = Callable[[str, BaseException], None]
+FailureHook = Callable[[str, BaseException], object]  # what it returns is ignored
 
 
 async def within(aw: Awaitable[T], timeout: float | None) -> T:

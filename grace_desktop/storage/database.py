@@ -37,17 +37,17 @@ from grace_desktop.storage.errors import (
     StorageFullError,
     is_disk_full,
 )
-from grace_desktop.storage.funding import FundingRepository
 from grace_desktop.storage.file_check import prepare_database_file, stamp_application_id
+from grace_desktop.storage.funding import FundingRepository
 from grace_desktop.storage.instance_lock import InstanceLock
 from grace_desktop.storage.journal import TradeRepository
 from grace_desktop.storage.ledger import LedgerRepository
 from grace_desktop.storage.orders import FillRepository, OrderRepository
 from grace_desktop.storage.paper import PaperRepository
-from grace_desktop.storage.trailing import TrailingRepository
 from grace_desktop.storage.paths import DB_FILENAME, resolve_data_dir
 from grace_desktop.storage.schema import LATEST_VERSION, MIGRATIONS
 from grace_desktop.storage.threads import ReaderConnections, WriterThread
+from grace_desktop.storage.trailing import TrailingRepository
 
 BUSY_TIMEOUT_S = 10.0
 READER_THREADS = 2

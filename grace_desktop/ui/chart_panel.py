@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pyqtgraph as pg  # noqa: E402  (after ui.qt so pyqtgraph binds to PySide6)
 
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui.price_history import PriceHistory
-from grace_desktop.ui.widgets import combo
 from grace_desktop.ui.qt import (
     AMBER,
     BLUE,
@@ -30,8 +30,7 @@ from grace_desktop.ui.qt import (
     QWidget,
     Signal,
 )
-
-import pyqtgraph as pg  # noqa: E402  (after ui.qt so pyqtgraph binds to PySide6)
+from grace_desktop.ui.widgets import combo
 
 # No antialiasing: at live repaint rates an antialiased path and grid cost several ms per frame
 # in software rendering, for no visible gain on a 1-px price line.

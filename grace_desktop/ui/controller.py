@@ -95,7 +95,7 @@ class TradingController:
         self._reflect_auto_trading(self.trading.settings(self.account).auto_trading_enabled)
         w.alerts.load_recent(self.services.store.alerts.recent(limit=200))
         w.chart.set_equity_curve(self.services.store.equity.curve(self.account))
-        for name, venue in self.services.selector.venues.items():
+        for name, _venue in self.services.selector.venues.items():
             w.status.set_venue(name, True, "starting")
         self.refresh_levels()
 

@@ -162,13 +162,13 @@ class JournalPanel(QWidget):
     # --- binding and filters ------------------------------------------------------------
     def bind(self, store: Storage, accounts: list[str], markets: list[str]) -> asyncio.Task[Any] | None:
         self.store = store
-        for combo, items, label in ((self.account_filter, accounts, "All accounts"), (self.market_filter, markets, "All markets")):
-            combo.blockSignals(True)
-            combo.clear()
-            combo.addItem(label, ALL)
+        for box, items, label in ((self.account_filter, accounts, "All accounts"), (self.market_filter, markets, "All markets")):
+            box.blockSignals(True)
+            box.clear()
+            box.addItem(label, ALL)
             for item in items:
-                combo.addItem(item, item)
-            combo.blockSignals(False)
+                box.addItem(item, item)
+            box.blockSignals(False)
         return self.refresh()
 
     def filters(self) -> dict[str, Any]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui import ticket_preview as tp
-from grace_desktop.ui.ticket_exits import ExitsBox
-from grace_desktop.ui.widgets import combo, hrow, mark_invalid, set_role
 from grace_desktop.ui.qt import (
     AMBER,
     MUTED,
@@ -29,6 +27,8 @@ from grace_desktop.ui.qt import (
     QWidget,
     Signal,
 )
+from grace_desktop.ui.ticket_exits import ExitsBox
+from grace_desktop.ui.widgets import combo, hrow, mark_invalid, set_role
 
 # The slider moves in tenths of a leverage unit; QSlider only holds integers.
 LEVERAGE_SCALE = 10

@@ -13,7 +13,6 @@ from grace_desktop.ui.positions_model import (
     SORT_ROLE,
     PositionsModel,
 )
-from grace_desktop.ui.widgets import set_role
 from grace_desktop.ui.qt import (
     BLUE,
     GREEN,
@@ -37,6 +36,7 @@ from grace_desktop.ui.qt import (
     Signal,
     icon,
 )
+from grace_desktop.ui.widgets import set_role
 
 LEFT_COLUMNS = frozenset((COL_MARKET, COL_SIDE, COL_ACCOUNT))
 # Fractions the two row buttons close.

@@ -7,7 +7,7 @@ picks the first binding it can import; see QT_NOTES §2.1).
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 
 from grace_desktop.paths import resources_dir
 
@@ -52,14 +52,14 @@ from PySide6.QtWidgets import (  # noqa: E402,F401
     QScrollArea,
     QSizePolicy,
     QSlider,
+    QStackedWidget,
     QStatusBar,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionButton,
     QSystemTrayIcon,
-    QStackedWidget,
-    QTableView,
     QTabBar,
+    QTableView,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -82,7 +82,7 @@ PANEL = "#161b22"
 BACKGROUND = "#0d1117"
 
 
-@lru_cache(maxsize=None)
+@cache
 def icon(name: str) -> QIcon:
     """Icon `name` from resources/icons (svg preferred); an empty icon if it is missing."""
     for ext in ("svg", "png"):

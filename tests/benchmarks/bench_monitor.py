@@ -12,7 +12,6 @@ journaled intent). Targets: p99 <= 1 ms, per-tick cost ratio (100k vs 1k armed) 
 from __future__ import annotations
 
 import argparse
-import faulthandler
 import asyncio
 import statistics
 import sys

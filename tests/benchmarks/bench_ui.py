@@ -27,13 +27,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from grace_desktop.ui.qt import Qt, QTimer, create_qapp  # noqa: E402
-
 import qasync  # noqa: E402
 
 from grace_desktop.domain.enums import MarketKind  # noqa: E402
 from grace_desktop.domain.models import MarketSpec  # noqa: E402
 from grace_desktop.services import container  # noqa: E402
+from grace_desktop.ui.qt import Qt, QTimer, create_qapp  # noqa: E402
 from grace_desktop.venues.feeds import SimulatedFeed  # noqa: E402
 from grace_desktop.venues.paper import PaperVenue  # noqa: E402
 

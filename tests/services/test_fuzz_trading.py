@@ -43,7 +43,7 @@ try:
 except ImportError:  # numpy comes with pyqtgraph; the fuzz runs without it too
     np = None
 
-FIELD_REASON = re.compile(r"^(%s): " % "|".join(sorted(FIELDS)))
+FIELD_REASON = re.compile(r"^({}): ".format("|".join(sorted(FIELDS))))
 STATE_REASONS = tuple(re.compile(p) for p in (
     r"^no open position in \S",
     r"^no price yet for \S",

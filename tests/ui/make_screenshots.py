@@ -18,12 +18,11 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
 
-from grace_desktop.ui.qt import QApplication, create_qapp  # noqa: E402
-
 import qasync  # noqa: E402
 
 from grace_desktop.app import create_main_window  # noqa: E402
 from grace_desktop.services.trade_types import TradeConditions  # noqa: E402
+from grace_desktop.ui.qt import create_qapp  # noqa: E402
 from grace_desktop.venues.feeds import SimulatedFeed  # noqa: E402
 
 

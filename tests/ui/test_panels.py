@@ -33,7 +33,7 @@ def test_chart_draws_selected_market_and_labelled_levels(qtbot):
     now = time.time()
     chart.add_ticks([("BTC-PERP", now + i, 60_000 + i) for i in range(50)] + [("SOL-PERP", now, 150.0)])
     chart.refresh()
-    xs, ys = chart.curve.xData, chart.curve.yData
+    _xs, ys = chart.curve.xData, chart.curve.yData
     assert len(ys) == 50 and ys[-1] == 60_049
     chart.set_levels(ChartLevels(entry=60_000, take_profit=63_000, stop_loss=58_000, liquidation=55_000))
     assert chart.lines["entry"].isVisible() and chart.lines["liquidation"].isVisible()

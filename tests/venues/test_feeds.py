@@ -11,8 +11,14 @@ import pytest
 
 from grace_desktop.domain import validation as v
 from grace_desktop.venues.base import Tick
-from grace_desktop.venues.feeds.candles import CANDLE_COLUMNS, Candle, CandleFileError, default_candles_dir, read_candles
 from grace_desktop.venues.feeds import PriceProcess, ReplayFeed, SimulatedFeed
+from grace_desktop.venues.feeds.candles import (
+    CANDLE_COLUMNS,
+    Candle,
+    CandleFileError,
+    default_candles_dir,
+    read_candles,
+)
 from grace_desktop.venues.paper.markets import DEFAULT_MARKETS
 
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grace_desktop.paths import resources_dir
-
 from grace_desktop.venues.base import Tick
 
 CANDLE_COLUMNS = ("timestamp", "market", "open", "high", "low", "close", "volume")

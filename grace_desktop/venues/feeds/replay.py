@@ -16,6 +16,7 @@ from grace_desktop.venues.feeds.candles import candle_files, read_candles
 from grace_desktop.venues.feeds.simulated import round_to_tick
 from grace_desktop.venues.paper.markets import DEFAULT_FOLLOWERS, DEFAULT_MARKETS
 
+
 class ReplayFeed:
     """Replays candle files as ticks: open, the first extreme, the other extreme, close.
 
