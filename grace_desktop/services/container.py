@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,6 +62,7 @@ class Services:
 
 
 SIMULATED = "simulated"
+GIL_SWITCH_S = 0.0002
 BUILT_VENUES = ("paper",)
 
 
@@ -92,6 +94,11 @@ async def build_services(
     `venues` replaces the built venues (tests pass doubles, or a second venue as a fallback);
     its entry named `venue` is the primary.
     """
+    # The storage writer thread journals a close's intent before the close may be sent; with the
+    # default 5 ms GIL switch interval it waits up to 5 ms per hand-over whenever the loop is busy
+    # with ticks. 0.2 ms keeps tick -> close near the loop's own cost (tests/benchmarks/bench_monitor.py).
+    if sys.getswitchinterval() > GIL_SWITCH_S:
+        sys.setswitchinterval(GIL_SWITCH_S)
     bus = EventBus()
     alerts = AlertStream(store, bus)
     tasks = TaskSupervisor()

@@ -81,7 +81,9 @@ class OrderLifecycle:
         now = self._clock()
         intent = Order(request, OrderStatus.INTENT, created_at=now, updated_at=now)
         try:
-            await self.store.write(self._record_intent, intent, venue_name, purpose, exits, trigger_price)
+            # A protective close's intent goes ahead of queued journaling: it holds up the close itself.
+            write = self.store.write_first if request.reduce_only else self.store.write
+            await write(self._record_intent, intent, venue_name, purpose, exits, trigger_price)
         except StorageError as exc:
             if not (storage_full(exc) and request.reduce_only):
                 reason = f"not sent: the journal could not record the order ({exc})"

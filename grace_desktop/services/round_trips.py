@@ -16,6 +16,7 @@ import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from grace_desktop.domain.enums import OrderSide
 from grace_desktop.domain.models import Fill, MarketSpec, Position
@@ -60,6 +61,8 @@ class VenueJournal:
         self._lock = asyncio.Lock()  # fills of one process are journaled one at a time, in order
         self._venues: dict[str, Venue] = {}
         self._recovering: set[str] = set()
+        self._streams: dict[str, Any] = {}
+        self._handling = 0
 
     # ----- event streams ---------------------------------------------------------------------
     def attach(self, name: str, venue: Venue) -> None:
@@ -70,9 +73,14 @@ class VenueJournal:
         attempt = 0
         while self._running:
             try:
-                async for event in venue.events():
+                stream = self._streams[name] = venue.events()
+                async for event in stream:
                     attempt = 0
-                    await self.handle(name, event)
+                    self._handling += 1
+                    try:
+                        await self.handle(name, event)
+                    finally:
+                        self._handling -= 1
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - a broken stream is reported and reopened
@@ -89,6 +97,17 @@ class VenueJournal:
                 await self.catch_up(name, venue)
             except Exception as exc:  # noqa: BLE001
                 log.warning("catch-up of %s failed: %s", name, exc)
+
+    @property
+    def backlog(self) -> int:
+        """Venue events received or buffered but not journaled yet."""
+        buffered = 0
+        for stream in self._streams.values():
+            try:
+                buffered += len(stream)
+            except TypeError:
+                pass
+        return buffered + self._handling
 
     async def handle(self, venue: str, event: object) -> None:
         try:

@@ -22,7 +22,7 @@ from grace_desktop.services.trade_types import TradeConditions
 
 FIELDS = frozenset({
     "side", "size", "market", "account", "leverage", "order_type", "price", "conditions", "reduce_only",
-    "venue", "purpose", "fraction", "reason",
+    "venue", "purpose", "fraction", "reason", "trigger_price", "position_before",
 })
 MAX_REASON_LENGTH = 64
 # What a configured venue's name looks like ("paper", "mango_v3", "spot"): checked before the

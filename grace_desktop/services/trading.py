@@ -142,6 +142,10 @@ class TradingService:
             (action, amount, market, account, leverage, order_type, price, conditions, reduce_only, venue,
              purpose) = trade_args(action, amount, market, account, leverage, order_type, price, conditions,
                                    reduce_only, venue, purpose, venues=self.selector.venues).unpacked()
+            if trigger_price is not None:
+                trigger_price = v.positive("trigger_price", trigger_price)
+            if position_before is not None:
+                position_before = v.non_negative("position_before", position_before)
         except DomainError as exc:
             return TradeResult.refused(str(exc))
         try:
@@ -168,26 +172,28 @@ class TradingService:
             return await self._arm_entry(account, market, side, amount, lev, conditions, selection)
 
         target = selection.venue
-        try:
-            portfolio = await target.portfolio(account)
-        except VenueError as exc:
-            self.selector.record_failure(selection.name, str(exc))
-            return TradeResult.refused(f"{selection.name}: {exc}", venue=selection.name)
-        self.selector.record_success(selection.name)
-        self.portfolios.store(selection.name, portfolio)
-        mark = target.last_price(market) or self.mark(market, selection.name)
-        if kind is OrderType.LIMIT and request.price is not None:
-            check_price = request.price
-        elif mark is None:
-            return TradeResult.refused(f"no price yet for {market}", venue=selection.name)
-        else:
-            check_price = market_fill_price(side, mark)  # the worst it may fill at, whatever was passed
-        decision = RiskPolicy(settings.risk_limits()).evaluate(
-            request, spec, portfolio, check_price, self.daily_volatility(market, selection.name))
+        decision: RiskDecision | None = None
+        if not reduce_only:  # a reduce-only order only lowers risk: no policy stands between a position and its exit
+            try:
+                portfolio = await target.portfolio(account)
+            except VenueError as exc:
+                self.selector.record_failure(selection.name, str(exc))
+                return TradeResult.refused(f"{selection.name}: {exc}", venue=selection.name)
+            self.selector.record_success(selection.name)
+            self.portfolios.store(selection.name, portfolio)
+            mark = target.last_price(market) or self.mark(market, selection.name)
+            if kind is OrderType.LIMIT and request.price is not None:
+                check_price = request.price
+            elif mark is None:
+                return TradeResult.refused(f"no price yet for {market}", venue=selection.name)
+            else:
+                check_price = market_fill_price(side, mark)  # the worst it may fill at, whatever was passed
+            decision = RiskPolicy(settings.risk_limits()).evaluate(
+                request, spec, portfolio, check_price, self.daily_volatility(market, selection.name))
+            if decision.leverage != request.leverage:
+                request = replace(request, leverage=decision.leverage)
         request = request.with_client_id(target.new_client_id())
-        if decision.leverage != request.leverage:
-            request = replace(request, leverage=decision.leverage)
-        if not decision.approved:
+        if decision is not None and not decision.approved:
             reasons = tuple(r.message for r in decision.reasons)
             await self._journal_refusal(request, selection.name, "; ".join(reasons))
             return TradeResult.refused(*reasons, decision=decision, venue=selection.name)
@@ -212,7 +218,7 @@ class TradingService:
         except StorageError as exc:
             log.warning("could not journal a refused order: %s", exc)
 
-    def _result(self, order: Order, decision: RiskDecision, selection: Selection) -> TradeResult:
+    def _result(self, order: Order, decision: RiskDecision | None, selection: Selection) -> TradeResult:
         if order.status in (OrderStatus.UNKNOWN, OrderStatus.SUBMITTED):
             return TradeResult(True, order, decision, (), selection.name,
                                f"{CONFIRMING} {order.request.side.value} {order.request.size:g} "
@@ -225,7 +231,7 @@ class TradingService:
         msg = f"{order.status.value}: {req.side.value} {req.size:g} {req.market}{at} on {selection.name}"
         if selection.name != self.selector.primary:
             msg += f" ({selection.reason})"  # a fallback is worth saying; the usual route is not
-        if decision.notes:
+        if decision is not None and decision.notes:
             msg += "; " + "; ".join(decision.notes)
         return TradeResult(True, order, decision, (), selection.name, msg)
 
@@ -294,15 +300,16 @@ class TradingService:
                 raise DomainError("venue", f"{venue!r} is not configured")
         except DomainError as exc:
             return TradeResult.refused(str(exc))
-        try:
-            held = await self.find_position(account, market, venue)
-        except VenueError as exc:
-            if venue is not None:  # unpinned, find_position recorded each venue's failure itself
-                self.selector.record_failure(venue, str(exc))
-            return TradeResult.refused(f"could not read positions: {exc}")
-        if held is None:
-            return TradeResult.refused(f"no open position in {market}")
-        name = held[0]
+        if venue is not None:
+            name = venue  # the monitor and the window name the venue: one read, under the lock
+        else:
+            try:
+                held = await self.find_position(account, market)
+            except VenueError as exc:  # find_position recorded each venue's failure itself
+                return TradeResult.refused(f"could not read positions: {exc}")
+            if held is None:
+                return TradeResult.refused(f"no open position in {market}")
+            name = held[0]
         lock = self._close_locks.setdefault((name, account, market), asyncio.Lock())
         async with lock:
             try:

@@ -204,6 +204,12 @@ class Storage:
         future: Future[T] = self._writer.submit(fn, *args, **kwargs)
         return await asyncio.shield(asyncio.wrap_future(future))
 
+    async def write_first(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """write(), ahead of the writes already queued (not of one running): for a protective close's
+        intent, which must be durable before the close is sent and must not wait behind journaling."""
+        future: Future[T] = self._writer.submit_job(True, fn, args, kwargs)
+        return await asyncio.shield(asyncio.wrap_future(future))
+
     async def read(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """Run fn on a reader thread (its own read-only connection): never waits for the writer."""
         with self._pool_lock:

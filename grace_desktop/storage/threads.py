@@ -3,6 +3,7 @@ connection per reading thread (WAL lets those read while the writer writes, and 
 
 from __future__ import annotations
 
+import itertools
 import queue
 import sqlite3
 import threading
@@ -28,7 +29,10 @@ class WriterThread:
     def __init__(
         self, name: str, translate: Callable[[BaseException], BaseException], on_start: Callable[[], None]
     ) -> None:
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        # (priority, sequence, job): urgent jobs (a protective close's intent) go before queued ones;
+        # within a priority, first in first out. None (priority 2) stops the thread after the rest.
+        self._jobs: queue.PriorityQueue[tuple[int, int, _Job | None]] = queue.PriorityQueue()
+        self._seq = itertools.count()
         self._translate = translate
         self._on_start = on_start
         self._started = threading.Event()
@@ -45,11 +49,15 @@ class WriterThread:
         return self._thread.ident
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Future[Any]:
+        return self.submit_job(False, fn, args, kwargs)
+
+    def submit_job(self, urgent: bool, fn: Callable[..., Any], args: tuple[Any, ...],
+                   kwargs: dict[str, Any]) -> Future[Any]:
         future: Future[Any] = Future()
         with self._submit_lock:
             if self._stopping:
                 raise StorageClosedError("the database is closed")
-            self._jobs.put((future, fn, args, kwargs))
+            self._jobs.put((0 if urgent else 1, next(self._seq), (future, fn, args, kwargs)))
         return future
 
     def stop(self) -> None:
@@ -58,14 +66,14 @@ class WriterThread:
             if self._stopping:
                 return
             self._stopping = True
-            self._jobs.put(None)
+            self._jobs.put((2, next(self._seq), None))
         if threading.get_ident() != self._thread.ident:
             self._thread.join()
 
     def _run(self) -> None:
         self._on_start()
         self._started.set()
-        while (job := self._jobs.get()) is not None:
+        while (job := self._jobs.get()[2]) is not None:
             future, fn, args, kwargs = job
             if not future.set_running_or_notify_cancel():
                 continue
