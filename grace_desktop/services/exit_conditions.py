@@ -9,13 +9,14 @@ order is in, so a refused order never strips a position of its stops.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from grace_desktop.domain.enums import OrderStatus
 from grace_desktop.domain.models import Order
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.storage import Storage
 from grace_desktop.storage.records import ConditionRecord
+from grace_desktop.venues.base import Venue, VenueError
 
 
 def exit_records(conditions: TradeConditions) -> list[tuple[str, dict[str, object]]]:
@@ -75,3 +76,27 @@ def settle_exits(store: Storage, client_id: str, account: str, market: str, keep
             if cond.id is not None:
                 store.conditions.set_status(cond.id, "cancelled", reason=f"order {status}", ts=now)
     return mine
+
+
+async def end_orphans(store: Storage, venues: Mapping[str, Venue], primary: str, waiting: set[str],
+                      clock: Callable[[], float]) -> int:
+    """Cancel every armed exit whose position is gone at its venue, except those still waiting for
+    their order's outcome (`waiting`: client ids). A venue that cannot be read keeps its exits."""
+    armed = [c for c in await store.read(store.conditions.armed) if c.kind != "entry"]
+    ended = 0
+    held: dict[tuple[str, str], set[str]] = {}
+    for cond in armed:
+        venue = cond.venue or primary
+        if venue not in venues or cond.params.get("client_id") in waiting:
+            continue
+        if (venue, cond.account) not in held:
+            try:
+                positions = await venues[venue].positions(cond.account)
+            except VenueError:
+                continue
+            held[(venue, cond.account)] = {p.market for p in positions}
+        if cond.market not in held[(venue, cond.account)] and cond.id is not None:
+            await store.write(store.conditions.set_status, cond.id, "cancelled", reason="position gone at start-up",
+                              ts=clock())
+            ended += 1
+    return ended

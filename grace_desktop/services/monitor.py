@@ -24,22 +24,22 @@ from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.events import (
     ConditionArmed,
     EventBus,
-    MarketStale,
     OrderUpdated,
     PositionUpdated,
     SettingsChanged,
     TradeClosed,
 )
-from grace_desktop.services.exit_conditions import ExitConditions
+from grace_desktop.services.exit_conditions import ExitConditions, end_orphans
 from grace_desktop.services.monitor_closes import CloseRunner
 from grace_desktop.services.monitor_entries import EntryConditions
+from grace_desktop.services.monitor_streams import consume_prices, watch_staleness
 from grace_desktop.services.trading import TradingService
 from grace_desktop.services.trailing_marks import TrailingMarks
 from grace_desktop.services.watch import RATCHET, Watch, arm_trailing, fingerprint, pick_rule, plan_exits
 from grace_desktop.storage import Storage
 from grace_desktop.storage.records import ConditionRecord
-from grace_desktop.venues.base import Tick, Venue, VenueError
-from grace_desktop.venues.supervisor import StreamStatus, SupervisedStream
+from grace_desktop.venues.base import Tick, VenueError
+from grace_desktop.venues.supervisor import SupervisedStream
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +94,13 @@ class PositionMonitor:
             for market in self.trading.market_data.markets():
                 if self.trading.spec(market, name) is not None:
                     self.staleness.expect(name, market, now)
-            self._loops.add(self.tasks.spawn(self._consume(name, venue), name=f"prices-{name}"))
+            self._loops.add(self.tasks.spawn(consume_prices(self, name, venue), name=f"prices-{name}"))
         self._unsubscribe = self.bus.subscribe_async(self._on_event)
         await self.end_orphan_conditions()
         await self.entries.load()
         await self.sweep()
         for coro, name in ((self._sweep_forever(), "sweep"), (self._flush_forever(), "trailing-flush"),
-                           (self._stale_forever(), "staleness")):
+                           (watch_staleness(self), "staleness")):
             self._loops.add(self.tasks.spawn(coro, name=name))
 
     async def stop(self) -> None:
@@ -124,18 +124,6 @@ class PositionMonitor:
     def spawn(self, coro: Any, name: str = "") -> asyncio.Task[Any]:
         return self.tasks.spawn(coro, name=name)
 
-    async def _consume(self, name: str, venue: Venue) -> None:
-        def status(s: StreamStatus) -> None:
-            from grace_desktop.services.events import VenueStatusChanged
-
-            self.bus.publish(VenueStatusChanged(name, s.state == "connected", f"prices {s.state}: {s.detail}".strip()))
-            if s.state == "reconnecting" and s.attempt == 1:
-                self.alerts.warning(f"{name}: price stream interrupted", f"{s.detail}; reconnecting")
-
-        stream = self._streams[name] = SupervisedStream(name, lambda: venue.subscribe_prices(None), on_status=status)
-        async for tick in stream:
-            self.on_tick(tick)
-
     async def _sweep_forever(self) -> None:
         while self._running:
             await asyncio.sleep(self.sweep_interval)
@@ -153,20 +141,8 @@ class PositionMonitor:
     async def flush_trailing(self) -> None:
         await self.trailing_marks.flush(self._watches)
 
-    async def _stale_forever(self) -> None:
-        while self._running:
-            await asyncio.sleep(1.0)
-            for change in self.staleness.check(time.monotonic()):
-                self.bus.publish(MarketStale(change.venue, change.market, change.stale, change.age))
-                blind = [k for k in self._watches if k[0] == change.venue and k[2] == change.market]
-                if change.stale:
-                    extra = f"; stops and the liquidation guard of {len(blind)} position(s) are running blind" \
-                        if blind else ""
-                    self.alerts.warning("Prices stale", f"{change.market} on {change.venue}: no price for "
-                                        f"{change.age:.0f} s{extra}", market=change.market)
-                else:
-                    self.alerts.info("Prices back", f"{change.market} on {change.venue} is quoted again",
-                                     market=change.market)
+    def positions_in(self, venue: str, market: str) -> int:
+        return sum(1 for k in self._watches if k[0] == venue and k[2] == market)
 
     def is_blind(self, venue: str, market: str) -> bool:
         return self.staleness.is_stale(venue, market, time.monotonic())
@@ -373,25 +349,9 @@ class PositionMonitor:
 
     async def end_orphan_conditions(self) -> int:
         """At start-up: an armed exit whose position is gone ends now (unless its order is still open)."""
-        armed = [c for c in await self.store.read(self.store.conditions.armed) if c.kind != "entry"]
         waiting = {o.client_id for o in self.trading.orders.unresolved()}
-        ended = 0
-        held: dict[tuple[str, str], set[str]] = {}
-        for cond in armed:
-            venue = cond.venue or self.trading.selector.primary
-            if venue not in self.trading.selector.venues or cond.params.get("client_id") in waiting:
-                continue
-            if (venue, cond.account) not in held:
-                try:
-                    positions = await self.trading.selector.venues[venue].positions(cond.account)
-                except VenueError:
-                    continue
-                held[(venue, cond.account)] = {p.market for p in positions}
-            if cond.market not in held[(venue, cond.account)] and cond.id is not None:
-                await self.store.write(self.store.conditions.set_status, cond.id, "cancelled",
-                                       reason="position gone at start-up", ts=self._clock())
-                ended += 1
-        return ended
+        return await end_orphans(self.store, self.trading.selector.venues, self.trading.selector.primary,
+                                 waiting, self._clock)
 
     # ----- conditions the window manages -------------------------------------------------------
     async def attach_exits(self, account: str, market: str, conditions: Any, venue: str | None = None) -> None:

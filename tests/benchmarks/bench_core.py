@@ -260,7 +260,7 @@ async def close_phase(services: Services, keys: list[tuple[str, str]]) -> dict[s
                 from_push.append((t_handed - t_push) * 1e3)
                 from_arrival.append((t_handed - arrived[-1]) * 1e3)
                 # Let this close finish (fill, journal, re-plan) so each sample is one decision, not a queue.
-                while monitor.pending_tasks > 0:
+                while monitor.pending_tasks > 0 or services.journal.backlog > 0:
                     await asyncio.sleep(0.001)
     finally:
         venue.place_order = real_place
