@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 
 from grace_desktop.services.events import AlertRaised, EventBus
 from grace_desktop.storage import Storage
@@ -26,12 +27,12 @@ class AlertStream:
         if level not in LEVELS:
             raise ValueError(f"alert level must be one of {LEVELS}, got {level!r}")
         alert = AlertRecord(ts=self._clock(), level=level, title=title, text=text, account=account, market=market)
+        # Journaled behind the writes already queued, without holding up the caller (often the tick
+        # path or a close in progress); the alert reaches the window and the log at once either way,
+        # also when the journal cannot write (disk full).
         try:
-            alert_id = self._store.alerts.record(alert)
-            alert = AlertRecord(
-                ts=alert.ts, level=level, title=title, text=text, account=account, market=market, id=alert_id
-            )
-        except Exception:  # the alert must still reach the user if the journal is unwritable
+            self._store.write_later(self._store.alerts.record, alert).add_done_callback(_journaled(title))
+        except Exception:
             log.exception("could not journal alert %r", title)
         log.log(_LOG_LEVEL[level], "%s: %s [%s %s]", title, text, account, market)
         self._bus.publish(AlertRaised(alert))
@@ -45,3 +46,11 @@ class AlertStream:
 
     def error(self, title: str, text: str, **where: str) -> AlertRecord:
         return self.raise_alert("error", title, text, **where)
+
+
+def _journaled(title: str) -> Callable[[Future[int]], None]:
+    def done(future: Future[int]) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            log.error("could not journal alert %r: %s", title, future.exception())
+
+    return done

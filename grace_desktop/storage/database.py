@@ -220,6 +220,18 @@ class Storage:
             pool = self._reader_pool
         return await asyncio.wrap_future(pool.submit(fn, *args, **kwargs))
 
+    def write_later(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        """Queue fn on the writer thread and return at once (a concurrent Future): for writes nobody
+        waits for, such as an alert already shown. Ordered with every other write (first in, first out)."""
+        if self._owns_writer():
+            done: Future[T] = Future()
+            try:
+                done.set_result(fn(*args, **kwargs))
+            except BaseException as exc:
+                done.set_exception(self._translate(exc))
+            return done
+        return self._writer.submit(fn, *args, **kwargs)
+
     def run_write(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """The sync form of write(): runs fn here if this thread holds the write connection, else on the
         writer thread, waiting for it."""

@@ -27,6 +27,7 @@ async def settle(services: Services) -> None:
         for _ in range(20):
             await asyncio.sleep(0)
         await wait_until(lambda: services.monitor.backlog == 0 and services.monitor.pending_tasks == 0)
+    await services.store.write(lambda: None)  # FIFO: every write queued before (alerts...) is done
 
 
 @pytest.fixture
