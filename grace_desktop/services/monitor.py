@@ -81,6 +81,17 @@ class PositionMonitor:
         self.closes = CloseRunner(self)
 
     @property
+    def running(self) -> bool:
+        return self._running
+
+    def now(self) -> float:
+        return self._clock()
+
+    def track_stream(self, venue: str, stream: SupervisedStream) -> None:
+        """The venue's current price stream, so `backlog` can count what it still holds."""
+        self._streams[venue] = stream
+
+    @property
     def book(self) -> TriggerBook:
         """The primary venue's trigger book (what most callers and benchmarks look at)."""
         return self.books[self.trading.selector.primary]

@@ -123,5 +123,5 @@ class CloseRunner:
                     return
         finally:
             self._closing.discard(key)
-            if m._running:
+            if m.running:
                 m.spawn(m.resync(venue, account, market))

@@ -63,7 +63,7 @@ class EntryConditions:
         monitor = self.monitor
         store = monitor.store
         assert record.id is not None
-        now = monitor._clock()
+        now = monitor.now()
         settings = monitor.trading.settings(record.account)
         if not settings.auto_trading_enabled:
             await store.write(store.conditions.set_status, record.id, "fired", fired_price=price,

@@ -28,13 +28,13 @@ async def consume_prices(monitor: PositionMonitor, name: str, venue: Venue) -> N
             monitor.alerts.warning(f"{name}: price stream interrupted", f"{s.detail}; reconnecting")
 
     stream = SupervisedStream(name, lambda: venue.subscribe_prices(None), on_status=status)
-    monitor._streams[name] = stream
+    monitor.track_stream(name, stream)
     async for tick in stream:
         monitor.on_tick(tick)
 
 
 async def watch_staleness(monitor: PositionMonitor) -> None:
-    while monitor._running:
+    while monitor.running:
         await asyncio.sleep(STALE_CHECK_S)
         for change in monitor.staleness.check(time.monotonic()):
             monitor.bus.publish(MarketStale(change.venue, change.market, change.stale, change.age))
