@@ -8,71 +8,23 @@ without a bound. A subscriber that stops reading must close its subscription (or
 
 from __future__ import annotations
 
-import asyncio
-from collections import deque
 from collections.abc import Iterable
 
+from grace_desktop.venues.buffered import BufferedStream
 from grace_desktop.venues.events import VenueEvent
 
 
-class EventSubscription:
+class EventSubscription(BufferedStream[VenueEvent]):
     """Async iterator of venue events, in the order the venue applied them; ends when closed."""
 
     def __init__(self, hub: EventHub | None = None) -> None:
-        self._buffer: deque[VenueEvent] = deque()
-        self._waiter: asyncio.Future[None] | None = None
-        self._closed = False
-        self._hub = hub
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def __len__(self) -> int:
-        return len(self._buffer)
+        super().__init__(None if hub is None else hub._forget)
 
     def push(self, event: VenueEvent) -> None:
         if self._closed:
             return
         self._buffer.append(event)
         self._wake()
-
-    def close(self) -> None:
-        """No more events: the reader drains what is buffered, then the iteration ends."""
-        if self._closed:
-            return
-        self._closed = True
-        self._wake()
-        if self._hub is not None:
-            self._hub._forget(self)
-
-    async def aclose(self) -> None:
-        self.close()
-
-    def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    def __aiter__(self) -> EventSubscription:
-        return self
-
-    async def __anext__(self) -> VenueEvent:
-        while not self._buffer:
-            if self._closed:
-                raise StopAsyncIteration
-            self._waiter = asyncio.get_running_loop().create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        return self._buffer.popleft()
-
-    async def __aenter__(self) -> EventSubscription:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.close()
 
 
 class EventHub:
