@@ -17,7 +17,7 @@ from grace_desktop import app as app_module
 from grace_desktop.app import create_main_window
 from grace_desktop.services.runner import install_error_hooks
 from grace_desktop.storage import DB_FILENAME
-from grace_desktop.ui.qt import QApplication, QTimer, QtWidgets, create_qapp
+from grace_desktop.ui.qt import QApplication, QtCore, QTimer, QtWidgets, create_qapp
 from grace_desktop.ui.startup_dialogs import SECOND_INSTANCE, STARTUP_ERROR
 from tests.startup import helpers as h
 
@@ -60,7 +60,16 @@ async def run_until_dialog(data_dir: Path, name: str) -> tuple[asyncio.Task[int]
 
 async def close_and_get_code(task: asyncio.Task[int], box: QtWidgets.QMessageBox) -> int:
     box.button(QtWidgets.QMessageBox.StandardButton.Close).click()
-    return await asyncio.wait_for(task, 10)
+    code = await asyncio.wait_for(task, 10)
+    await flush_qt()
+    return code
+
+
+async def flush_qt() -> None:
+    """Run pending deleteLater()s and callbacks while this test's loop is still alive."""
+    await asyncio.sleep(0.05)
+    QApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+    await asyncio.sleep(0)
 
 
 async def test_a_second_window_shows_who_has_the_data_dir_and_exits_2(tmp_path: Path, capsys, as_in_main) -> None:
@@ -122,6 +131,7 @@ async def test_uncaught_errors_are_logged_and_shown_in_the_window(tmp_path: Path
         uninstall()
         win.close()
         await asyncio.wait_for(win.wait_closed(), 10)
+        await flush_qt()
 
 
 def test_error_hooks_are_put_back(tmp_path: Path) -> None:
@@ -139,21 +149,13 @@ def test_error_hooks_are_put_back(tmp_path: Path) -> None:
         loop.close()
 
 
-@pytest.fixture(autouse=True)
-def _no_leftover_dialogs():
-    yield
-    for widget in QApplication.topLevelWidgets():
-        if isinstance(widget, QtWidgets.QMessageBox):
-            widget.close()
-            widget.deleteLater()
-
-
 async def test_the_window_settings_file_is_private(tmp_path: Path) -> None:
     from grace_desktop.ui.main_window import SETTINGS_FILE
 
     win = await create_main_window(tmp_path, use_tray=False, feed=None)
     win.close()
     await asyncio.wait_for(win.wait_closed(), 10)
+    await flush_qt()
     ini = tmp_path / SETTINGS_FILE
     assert "window" in ini.read_text()  # the layout was saved into it
     assert ini.stat().st_mode & 0o777 == 0o600
