@@ -124,6 +124,9 @@ class OrderLifecycle:
     def _record_intent(self, intent: Order, venue: str, purpose: str, exits: TradeConditions | None,
                        trigger_price: float | None = None) -> None:
         request = intent.request
+        if exits is None:  # one transaction of its own: the fewest statements before a close may go out
+            self.store.orders.record_intent(intent, venue, purpose=purpose, trigger_price=trigger_price)
+            return
         with self.store.transaction():
             self.store.orders.record_intent(intent, venue, purpose=purpose, trigger_price=trigger_price)
             if exits is not None:  # exits wait, tied to the client id, for the order's outcome
