@@ -1,6 +1,6 @@
 """Storage layer: one SQLite file (sqlite-utils, WAL) with forward migrations and typed repositories.
 
-Nothing outside this package writes SQL; see /work/notes/STORAGE_API.md for the contract.
+Nothing outside this package writes SQL; docs/architecture.md ("Storage") describes the threads and files.
 """
 
 from __future__ import annotations
