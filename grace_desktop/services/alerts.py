@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
 
 from grace_desktop.services.events import AlertRaised, EventBus
+from grace_desktop.services.tasks import log_if_failed
 from grace_desktop.storage import Storage
 from grace_desktop.storage.records import AlertRecord
 
@@ -31,7 +31,7 @@ class AlertStream:
         # path or a close in progress); the alert reaches the window and the log at once either way,
         # also when the journal cannot write (disk full).
         try:
-            self._store.write_later(self._store.alerts.record, alert).add_done_callback(_journaled(title))
+            self._store.write_later(self._store.alerts.record, alert).add_done_callback(log_if_failed(f"alert {title!r}"))
         except Exception:
             log.exception("could not journal alert %r", title)
         log.log(_LOG_LEVEL[level], "%s: %s [%s %s]", title, text, account, market)
@@ -47,10 +47,3 @@ class AlertStream:
     def error(self, title: str, text: str, **where: str) -> AlertRecord:
         return self.raise_alert("error", title, text, **where)
 
-
-def _journaled(title: str) -> Callable[[Future[int]], None]:
-    def done(future: Future[int]) -> None:
-        if not future.cancelled() and future.exception() is not None:
-            log.error("could not journal alert %r: %s", title, future.exception())
-
-    return done

@@ -78,6 +78,13 @@ def settle_exits(store: Storage, client_id: str, account: str, market: str, keep
     return mine
 
 
+def cancel_conditions(store: Storage, ids: tuple[int, ...], reason: str, now: float) -> None:
+    """On the writer: the given armed conditions end as cancelled, all or none."""
+    with store.transaction():
+        for cond_id in ids:
+            store.conditions.set_status(cond_id, "cancelled", reason=reason, ts=now)
+
+
 async def end_orphans(store: Storage, venues: Mapping[str, Venue], primary: str, waiting: set[str],
                       clock: Callable[[], float]) -> int:
     """Cancel every armed exit whose position is gone at its venue, except those still waiting for

@@ -29,10 +29,11 @@ from grace_desktop.services.events import (
     SettingsChanged,
     TradeClosed,
 )
-from grace_desktop.services.exit_conditions import ExitConditions, end_orphans
+from grace_desktop.services.exit_conditions import ExitConditions, cancel_conditions, end_orphans
 from grace_desktop.services.monitor_closes import CloseRunner
 from grace_desktop.services.monitor_entries import EntryConditions
 from grace_desktop.services.monitor_streams import consume_prices, watch_staleness
+from grace_desktop.services.tasks import log_if_failed
 from grace_desktop.services.trading import TradingService
 from grace_desktop.services.trailing_marks import TrailingMarks
 from grace_desktop.services.watch import RATCHET, Watch, arm_trailing, fingerprint, pick_rule, plan_exits
@@ -347,16 +348,8 @@ class PositionMonitor:
             await self._end_conditions(watch, "position closed")
 
     async def _end_conditions(self, watch: Watch, reason: str) -> None:
-        if not watch.condition_ids:
-            return
-        now = self._clock()
-
-        def end() -> None:
-            with self.store.transaction():
-                for cond_id in watch.condition_ids:
-                    self.store.conditions.set_status(cond_id, "cancelled", reason=reason, ts=now)
-
-        await self.store.write(end)
+        if watch.condition_ids:
+            await self.store.write(cancel_conditions, self.store, watch.condition_ids, reason, self._clock())
 
     async def end_orphan_conditions(self) -> int:
         """At start-up: an armed exit whose position is gone ends now (unless its order is still open)."""
@@ -386,12 +379,10 @@ class PositionMonitor:
             await self.resync(record.venue or self.trading.selector.primary, record.account, record.market)
 
     def decide(self, account: str, market: str, rule: str, price: float, action: str, detail: str) -> None:
-        self.spawn(self._decide(account, market, rule, price, action, detail))
-
-    async def _decide(self, account: str, market: str, rule: str, price: float, action: str, detail: str) -> None:
+        """Journal a decision behind the queued writes; the close it describes never waits for it."""
         try:
-            await self.store.write(self.store.decisions.record, account, market, rule, price, action, detail,
-                                   self._clock())
+            self.store.write_later(self.store.decisions.record, account, market, rule, price, action, detail,
+                                   self._clock()).add_done_callback(log_if_failed(f"decision {rule} {action}"))
         except Exception:
             log.exception("could not journal decision %s %s", rule, action)
 
@@ -402,3 +393,4 @@ class PositionMonitor:
         if primary is not None:
             return primary
         return next((w for (v, a, m), w in self._watches.items() if a == account and m == market), None)
+

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
@@ -91,3 +92,13 @@ class TaskSupervisor:
         await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
         self._long_lived.clear()
+
+
+def log_if_failed(what: str) -> Callable[[Future[Any]], None]:
+    """A done-callback for a write nobody awaits (Storage.write_later): its failure is logged, not lost."""
+
+    def done(future: Future[Any]) -> None:
+        if not future.cancelled() and future.exception() is not None:
+            log.error("could not journal %s: %s", what, future.exception())
+
+    return done

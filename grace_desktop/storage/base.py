@@ -37,6 +37,13 @@ def check_limit(limit: int) -> int:
     return limit
 
 
+def where_equal(**columns: object) -> tuple[str, list[Any]]:
+    """` WHERE a = ? AND b = ?` for the columns given a value (None: no filter), and its parameters."""
+    parts = [f"{name} = ?" for name, value in columns.items() if value is not None]
+    params = [value for value in columns.values() if value is not None]
+    return (" WHERE " + " AND ".join(parts) if parts else ""), params
+
+
 def journal_filters(
     account: str | None, market: str | None, since: float | None, until: float | None, time_column: str
 ) -> tuple[list[str], list[Any]]:

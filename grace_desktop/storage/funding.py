@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from grace_desktop.domain import validation as v
-from grace_desktop.storage.base import Repository, writes
+from grace_desktop.storage.base import Repository, where_equal, writes
 
 
 class FundingRepository(Repository):
@@ -30,14 +30,7 @@ class FundingRepository(Repository):
 
     def total(self, venue: str | None = None, account: str | None = None) -> float:
         """Σ amount (received minus paid), over everything or one venue and/or account."""
-        sql = "SELECT COALESCE(SUM(amount), 0) AS total FROM funding"
-        where, params = [], []
-        for column, value in (("venue", venue), ("account", account)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        row = self._store.query_one(sql, params)
+        where, params = where_equal(venue=venue, account=account)
+        row = self._store.query_one("SELECT COALESCE(SUM(amount), 0) AS total FROM funding" + where, params)
         assert row is not None
         return float(row["total"])

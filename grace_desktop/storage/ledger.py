@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from grace_desktop.storage.base import Repository, writes
+from grace_desktop.storage.base import Repository, where_equal, writes
 from grace_desktop.storage.records import LedgerPosition
 
 _COLUMNS = (
@@ -51,12 +51,6 @@ class LedgerRepository(Repository):
         return cursor.rowcount == 1
 
     def all(self, venue: str | None = None, account: str | None = None) -> list[LedgerPosition]:
-        sql, params = "SELECT * FROM ledger_positions", []
-        where = []
-        for column, value in (("venue", venue), ("account", account)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        return [_row(r) for r in self._store.query(sql + " ORDER BY venue, account, market", params)]
+        where, params = where_equal(venue=venue, account=account)
+        sql = "SELECT * FROM ledger_positions" + where + " ORDER BY venue, account, market"
+        return [_row(r) for r in self._store.query(sql, params)]
