@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from grace_desktop.services.tasks import TaskSupervisor
 from grace_desktop.services.trading import TradingService
 from grace_desktop.storage import Storage
 from grace_desktop.venues.base import Venue
+from grace_desktop.venues.feeds.fallback import FeedNotice
 
 log = logging.getLogger(__name__)
 
@@ -72,20 +74,35 @@ def check_venue(name: str) -> None:
         raise VenueUnavailableError(f"the {name} venue adapter is not part of this build yet; use --venue paper")
 
 
-def build_venue(name: str, store: Storage, *, feed: Any = SIMULATED, mango_url: str | None = None) -> Venue:
-    """`feed` for the paper venue: "simulated" (the default live-looking prices), None (prices are
-    pushed by the caller, as tests do) or any async iterable of Ticks (e.g. a ReplayFeed)."""
+def build_venue(name: str, store: Storage, *, feed: Any = SIMULATED, mango_url: str | None = None,
+                feed_url: str | None = None, on_feed_notice: Callable[[FeedNotice], None] | None = None) -> Venue:
+    """`feed` for the paper venue: "simulated" (the default live-looking prices), "replay", "live"
+    (public prices from `feed_url`, simulated when unreachable), None (prices are pushed by the
+    caller, as tests do) or any async iterable of Ticks (e.g. a ReplayFeed)."""
     check_venue(name)
-    from grace_desktop.venues.feeds import SimulatedFeed
+    from grace_desktop.venues.feeds import make_feed
     from grace_desktop.venues.paper import PaperVenue
 
-    if feed == SIMULATED:
-        feed = SimulatedFeed(seed=int(time.time()))
+    if isinstance(feed, str):
+        feed = make_feed(feed, feed_url, on_notice=on_feed_notice)
     return PaperVenue(store, feed=feed)
+
+
+def feed_notice_alerts(alerts: AlertStream) -> Callable[[FeedNotice], None]:
+    """The price source's notices as alerts: the fallback to simulated prices is a warning the user must see."""
+    titles = {"live": ("info", "Live prices"), "fallback": ("warning", "Live prices unavailable"),
+              "interrupted": ("warning", "Live prices interrupted"), "restored": ("info", "Live prices back")}
+
+    def notice(n: FeedNotice) -> None:
+        level, title = titles[n.kind]
+        alerts.raise_alert(level, title, n.text)
+
+    return notice
 
 
 async def build_services(
     store: Storage, venue: str = "paper", *, mango_url: str | None = None, feed: Any = SIMULATED,
+    feed_url: str | None = None,
     account: str | None = None, sweep_interval: float = 3.0, retry_delays: tuple[float, ...] | None = None,
     venues: dict[str, Venue] | None = None, internal_account: bool = False, order_timeout: float = 10.0,
 ) -> Services:
@@ -104,7 +121,8 @@ async def build_services(
     tasks = TaskSupervisor()
     tasks.set_failure_hook(lambda name, exc: alerts.error("Internal error", f"{name} stopped: {exc}"))
     built: dict[str, Venue] = venues if venues is not None else {
-        venue: build_venue(venue, store, feed=feed, mango_url=mango_url)}
+        venue: build_venue(venue, store, feed=feed, mango_url=mango_url, feed_url=feed_url,
+                           on_feed_notice=feed_notice_alerts(alerts))}
     account = account or (DEFAULT_ACCOUNT if venue == "paper" else venue)
     await store.write(store.accounts.ensure, account, venue, internal=internal_account)
     for v in built.values():
