@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grace_desktop.services.alerts import AlertStream
+from grace_desktop.services.away_report import TITLE as AWAY_TITLE
+from grace_desktop.services.away_report import AwayReport, LastRunClock, report_since_last_run
 from grace_desktop.services.events import EventBus, VenueStatusChanged
 from grace_desktop.services.monitor import PositionMonitor
 from grace_desktop.services.round_trips import VenueJournal
@@ -40,6 +42,8 @@ class Services:
     monitor: PositionMonitor
     journal: VenueJournal
     venues: dict[str, Venue] = field(default_factory=dict)
+    away: AwayReport | None = None  # what changed since the last run (None: first run)
+    last_run: LastRunClock | None = None
     _stopped: bool = False
 
     @property
@@ -53,6 +57,8 @@ class Services:
         if self._stopped:
             return
         self._stopped = True
+        if self.last_run is not None:
+            await self.last_run.stop()  # a clean exit: the next start reports from here
         self.journal.stop()
         await self.trading.orders.stop()
         await self.monitor.stop()
@@ -141,8 +147,13 @@ async def build_services(
     settled = await trading.reconcile_intents()
     if settled:
         alerts.info("Recovered orders", f"{len(settled)} order(s) left open by the last run were resolved")
+    away = await report_since_last_run(store, settled)
+    if away is not None and not away.empty:
+        alerts.raise_alert("warning" if away.liquidations or away.lost else "info", AWAY_TITLE, away.text())
+    last_run = LastRunClock(store)
+    last_run.start()
     await monitor.start([account])
     for name, v in built.items():
         health = await v.health()
         bus.publish(VenueStatusChanged(name, health.ok, health.detail))
-    return Services(store, account, bus, alerts, selector, trading, monitor, journal, built)
+    return Services(store, account, bus, alerts, selector, trading, monitor, journal, built, away, last_run)
