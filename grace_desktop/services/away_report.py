@@ -79,7 +79,8 @@ class AwayReport:
         if self.funding:
             n = sum(f.count for f in self.funding)
             total = self.funding_total
-            out.append(f"Funding: {'received' if total >= 0 else 'paid'} {abs(total):,.2f} over {n} payment(s)")
+            amount = f"{abs(total):,.2f}" if abs(total) >= 0.01 else f"{abs(total):.2g}"
+            out.append(f"Funding: {'received' if total >= 0 else 'paid'} {amount} over {n} payment(s)")
         for o in self.found:
             r = o.request
             at = f" at {o.avg_fill_price:,.6g}" if o.avg_fill_price else ""
