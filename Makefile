@@ -39,6 +39,17 @@ test: deps
 	$(VENV)/bin/lint-imports
 	QT_QPA_PLATFORM=offscreen QT_API=pyside6 timeout -k 30 2400 $(PY) -m pytest -q
 
+# Real-window screenshots (docs/): Xvfb, a tray host (trayer) for the tray menu, then both scripts.
+SCREENSHOT_APT_PACKAGES := xvfb trayer
+SHOT_DISPLAY ?= :99
+screenshots: deps
+	$(MAKE) system-deps APT_PACKAGES="$(APT_PACKAGES) $(SCREENSHOT_APT_PACKAGES)"
+	Xvfb $(SHOT_DISPLAY) -screen 0 1600x1000x24 & xvfb=$$!; sleep 1; \
+	DISPLAY=$(SHOT_DISPLAY) trayer --edge top --align right --widthtype pixel --width 120 --height 28 & tray=$$!; sleep 1; \
+	DISPLAY=$(SHOT_DISPLAY) QT_QPA_PLATFORM=xcb $(PY) tests/ui/make_screenshots.py docs/ && \
+	DISPLAY=$(SHOT_DISPLAY) QT_QPA_PLATFORM=xcb $(PY) tests/ui/make_tray_screenshots.py docs/; rc=$$?; \
+	kill $$tray $$xvfb; exit $$rc
+
 bench: deps
 	for f in tests/benchmarks/bench_*.py; do QT_QPA_PLATFORM=offscreen $(PY) $$f || exit 1; done
 

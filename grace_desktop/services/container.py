@@ -5,10 +5,13 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from grace_desktop.services.alerts import AlertStream
+from grace_desktop.services.away_report import TITLE as AWAY_TITLE
+from grace_desktop.services.away_report import AwayReport, LastRunClock, report_since_last_run
 from grace_desktop.services.events import EventBus, VenueStatusChanged
 from grace_desktop.services.monitor import PositionMonitor
 from grace_desktop.services.round_trips import VenueJournal
@@ -17,6 +20,7 @@ from grace_desktop.services.tasks import TaskSupervisor
 from grace_desktop.services.trading import TradingService
 from grace_desktop.storage import Storage
 from grace_desktop.venues.base import Venue
+from grace_desktop.venues.feeds.fallback import FeedNotice
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,8 @@ class Services:
     monitor: PositionMonitor
     journal: VenueJournal
     venues: dict[str, Venue] = field(default_factory=dict)
+    away: AwayReport | None = None  # what changed since the last run (None: first run)
+    last_run: LastRunClock | None = None
     _stopped: bool = False
 
     @property
@@ -51,6 +57,8 @@ class Services:
         if self._stopped:
             return
         self._stopped = True
+        if self.last_run is not None:
+            await self.last_run.stop()  # a clean exit: the next start reports from here
         self.journal.stop()
         await self.trading.orders.stop()
         await self.monitor.stop()
@@ -72,20 +80,35 @@ def check_venue(name: str) -> None:
         raise VenueUnavailableError(f"the {name} venue adapter is not part of this build yet; use --venue paper")
 
 
-def build_venue(name: str, store: Storage, *, feed: Any = SIMULATED, mango_url: str | None = None) -> Venue:
-    """`feed` for the paper venue: "simulated" (the default live-looking prices), None (prices are
-    pushed by the caller, as tests do) or any async iterable of Ticks (e.g. a ReplayFeed)."""
+def build_venue(name: str, store: Storage, *, feed: Any = SIMULATED, mango_url: str | None = None,
+                feed_url: str | None = None, on_feed_notice: Callable[[FeedNotice], None] | None = None) -> Venue:
+    """`feed` for the paper venue: "simulated" (the default live-looking prices), "replay", "live"
+    (public prices from `feed_url`, simulated when unreachable), None (prices are pushed by the
+    caller, as tests do) or any async iterable of Ticks (e.g. a ReplayFeed)."""
     check_venue(name)
-    from grace_desktop.venues.feeds import SimulatedFeed
+    from grace_desktop.venues.feeds import make_feed
     from grace_desktop.venues.paper import PaperVenue
 
-    if feed == SIMULATED:
-        feed = SimulatedFeed(seed=int(time.time()))
+    if isinstance(feed, str):
+        feed = make_feed(feed, feed_url, on_notice=on_feed_notice)
     return PaperVenue(store, feed=feed)
+
+
+def feed_notice_alerts(alerts: AlertStream) -> Callable[[FeedNotice], None]:
+    """The price source's notices as alerts: the fallback to simulated prices is a warning the user must see."""
+    titles = {"live": ("info", "Live prices"), "fallback": ("warning", "Live prices unavailable"),
+              "interrupted": ("warning", "Live prices interrupted"), "restored": ("info", "Live prices back")}
+
+    def notice(n: FeedNotice) -> None:
+        level, title = titles[n.kind]
+        alerts.raise_alert(level, title, n.text)
+
+    return notice
 
 
 async def build_services(
     store: Storage, venue: str = "paper", *, mango_url: str | None = None, feed: Any = SIMULATED,
+    feed_url: str | None = None,
     account: str | None = None, sweep_interval: float = 3.0, retry_delays: tuple[float, ...] | None = None,
     venues: dict[str, Venue] | None = None, internal_account: bool = False, order_timeout: float = 10.0,
 ) -> Services:
@@ -104,7 +127,8 @@ async def build_services(
     tasks = TaskSupervisor()
     tasks.set_failure_hook(lambda name, exc: alerts.error("Internal error", f"{name} stopped: {exc}"))
     built: dict[str, Venue] = venues if venues is not None else {
-        venue: build_venue(venue, store, feed=feed, mango_url=mango_url)}
+        venue: build_venue(venue, store, feed=feed, mango_url=mango_url, feed_url=feed_url,
+                           on_feed_notice=feed_notice_alerts(alerts))}
     account = account or (DEFAULT_ACCOUNT if venue == "paper" else venue)
     await store.write(store.accounts.ensure, account, venue, internal=internal_account)
     for v in built.values():
@@ -123,8 +147,13 @@ async def build_services(
     settled = await trading.reconcile_intents()
     if settled:
         alerts.info("Recovered orders", f"{len(settled)} order(s) left open by the last run were resolved")
+    away = await report_since_last_run(store, settled)
+    if away is not None and not away.empty:
+        alerts.raise_alert("warning" if away.liquidations or away.lost else "info", AWAY_TITLE, away.text())
+    last_run = LastRunClock(store)
+    last_run.start()
     await monitor.start([account])
     for name, v in built.items():
         health = await v.health()
         bus.publish(VenueStatusChanged(name, health.ok, health.detail))
-    return Services(store, account, bus, alerts, selector, trading, monitor, journal, built)
+    return Services(store, account, bus, alerts, selector, trading, monitor, journal, built, away, last_run)

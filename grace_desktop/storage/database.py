@@ -42,9 +42,11 @@ from grace_desktop.storage.funding import FundingRepository
 from grace_desktop.storage.instance_lock import InstanceLock
 from grace_desktop.storage.journal import TradeRepository
 from grace_desktop.storage.ledger import LedgerRepository
+from grace_desktop.storage.meta import MetaRepository
 from grace_desktop.storage.orders import FillRepository, OrderRepository
 from grace_desktop.storage.paper import PaperRepository
 from grace_desktop.storage.paths import DB_FILENAME, resolve_data_dir
+from grace_desktop.storage.recap import RecapRepository
 from grace_desktop.storage.schema import LATEST_VERSION, MIGRATIONS
 from grace_desktop.storage.threads import ReaderConnections, WriterThread
 from grace_desktop.storage.trailing import TrailingRepository
@@ -118,6 +120,8 @@ class Storage:
         self.trailing = TrailingRepository(self)
         self.funding = FundingRepository(self)
         self.ledger = LedgerRepository(self)
+        self.meta = MetaRepository(self)
+        self.recap = RecapRepository(self)
         self._readers = ReaderConnections(self.path, BUSY_TIMEOUT_S)
         self._reader_pool: ThreadPoolExecutor | None = None
         self._writer = WriterThread(f"grace-db-writer:{self.path.name}", self._translate, self._take_ownership)

@@ -15,11 +15,13 @@ from grace_desktop.domain import margin
 from grace_desktop.domain.settings import AccountSettings
 from grace_desktop.services.container import Services
 from grace_desktop.storage import AlertRecord
+from grace_desktop.ui.away_report import show_away_report
 from grace_desktop.ui.bridge import ServicesBridge
 from grace_desktop.ui.chart_panel import ChartLevels
 from grace_desktop.ui.main_window import MainWindow
 from grace_desktop.ui.qt import QTimer
 from grace_desktop.ui.ticket_preview import TicketOrder, TicketPreview
+from grace_desktop.ui.tray import TrayPosition
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ class TradingController:
         self._bind_panels()
         self._connect()
         self._load_initial()
+        self.away_report = show_away_report(window, services.away)
         # The monitor records equity every sweep; redraw the curve while its tab is open.
         self.equity_timer = QTimer(window)
         self.equity_timer.setInterval(EQUITY_REFRESH_MS)
@@ -86,6 +89,7 @@ class TradingController:
         w.auto_action.toggled.connect(self.set_auto_trading)
         if w.tray is not None:
             w.tray.auto_trading_toggled.connect(self.set_auto_trading)
+            w.tray.position_selected.connect(lambda _account, market: w.ticket.set_market(market))
 
     def _load_initial(self) -> None:
         w = self.window
@@ -104,6 +108,7 @@ class TradingController:
         w = self.window
         w.positions.model.update_marks(prices)
         w.ticket.on_marks(prices)
+        self._update_tray()
         if w.chart.market in prices:
             w.chart.refresh_live()
         self._show_account_status()
@@ -114,8 +119,16 @@ class TradingController:
             model.set_portfolio(portfolio)
         self.window.positions.set_account_column_visible(len({p.account for p in model.positions()}) > 1)
         self._show_account_status()
+        self._update_tray()
         self.window.ticket.recompute()
         self.refresh_levels()
+
+    def _update_tray(self) -> None:
+        tray = self.window.tray
+        if tray is not None:
+            tray.set_positions(TrayPosition(r.position.account, r.position.market, r.position.side.value,
+                                            f"{r.position.size:g}", r.pnl, r.pnl_pct)
+                               for r in self.window.positions.model.rows())
 
     def _on_trades(self, _trades: list[Any]) -> None:
         self.window.journal.refresh()
