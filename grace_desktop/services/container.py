@@ -63,7 +63,7 @@ class Services:
 
 SIMULATED = "simulated"
 GIL_SWITCH_S = 0.0002
-BUILT_VENUES = ("paper",)
+BUILT_VENUES = ("paper", "mango_v3")
 
 
 def check_venue(name: str) -> None:
@@ -76,6 +76,10 @@ def build_venue(name: str, store: Storage, *, feed: Any = SIMULATED, mango_url: 
     """`feed` for the paper venue: "simulated" (the default live-looking prices), None (prices are
     pushed by the caller, as tests do) or any async iterable of Ticks (e.g. a ReplayFeed)."""
     check_venue(name)
+    if name == "mango_v3":
+        from grace_desktop.venues.mango_v3 import DEFAULT_URL, create_venue
+
+        return create_venue(mango_url or DEFAULT_URL)
     from grace_desktop.venues.feeds import SimulatedFeed
     from grace_desktop.venues.paper import PaperVenue
 

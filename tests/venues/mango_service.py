@@ -8,7 +8,7 @@ answers, candle resolution in minutes). The account behind it is mango_state.Man
 `faults` injects what a broken service or a proxy in front of it answers, per route, for the next
 `times` calls: no answer at all, 500, truncated JSON, a connection dropped after executing, a
 reply after a delay, 429 with Retry-After, an HTML error page, `success: false`.
-`place_calls` counts every POST /api/orders received, per client id.
+`place_calls` counts every POST /api/orders received, per client id; `place_bodies` keeps them.
 """
 
 from __future__ import annotations
@@ -44,11 +44,12 @@ class MangoService:
         self.state = state or MangoState()
         self.faults: dict[str, Fault] = {}  # "POST /api/orders", "GET /api/positions", ...
         self.place_calls: Counter[str] = Counter()
+        self.place_bodies: list[dict[str, Any]] = []  # every place-order body received, as sent
         self.requests: Counter[str] = Counter()
         self._stopping = threading.Event()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="mango-service", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="mango-service", daemon=True)
 
     @property
     def url(self) -> str:
@@ -277,6 +278,7 @@ def _handler(service: MangoService) -> type[BaseHTTPRequestHandler]:
             service.requests[route] += 1
             if route == "POST /api/orders" and isinstance(body, dict):
                 service.place_calls[str(body.get("clientId"))] += 1
+                service.place_bodies.append(body)
             fault = service.take_fault(route)
             if fault is not None and fault.kind in ("no_answer", "500", "429", "html", "success_false"):
                 return self._refuse(fault)  # nothing executed
