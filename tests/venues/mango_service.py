@@ -47,7 +47,7 @@ class MangoService:
         self.place_bodies: list[dict[str, Any]] = []  # every place-order body received, as sent
         self.requests: Counter[str] = Counter()
         self._stopping = threading.Event()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _Server(("127.0.0.1", 0), _handler(self))
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="mango-service", daemon=True)
 
@@ -218,6 +218,11 @@ class MangoService:
 
     def _cancelled(self, found: bool) -> tuple[int, Any]:
         return ok({"tx": _signature()}) if found else (400, {"errors": [{"msg": "Order not found!"}]})
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # a client that gave up (its deadline) resets the connection: expected here, not news
 
 
 class _Hang(Exception):

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from urllib.parse import quote
 
 from grace_desktop.venues.mango_v3 import parse
-from grace_desktop.venues.mango_v3.rounding import wire_float
+from grace_desktop.venues.mango_v3.rounding import QUOTE_DECIMALS, wire_float
 from grace_desktop.venues.mango_v3.transport import Transport
 
 DEFAULT_URL = "http://localhost:3000/api"
@@ -92,21 +92,22 @@ class MangoV3Client:
         self, market: str, side: Side, size: Decimal, *, price: Decimal | None, client_id: int,
         order_type: Literal["limit", "market"] = "limit", ioc: bool = False, post_only: bool = False,
         post_only_slide: bool = False, reduce_only: bool = False, expiry: int | None = None,
-        deadline: float | None = None,
+        size_decimals: int | None = None, deadline: float | None = None,
     ) -> str:
         """Place an order; the answer is only the transaction signature. `reduce_only` is sent as the
-        contract requires but the service ignores it: callers size closes themselves."""
+        contract requires but the service ignores it: callers size closes themselves. `size_decimals`
+        (the market's base decimals; None: any Mango uses) is the scale the service truncates sizes at."""
         if order_type == "limit" and price is None:
             raise ValueError("a limit order needs a price")
         if not 0 <= client_id < 2**53:  # the service reads it as a JS number
             raise ValueError(f"client id {client_id} is outside 0..2^53")
         body: dict[str, Any] = {
-            "market": market, "side": side, "type": order_type, "size": wire_float(size),
+            "market": market, "side": side, "type": order_type, "size": wire_float(size, size_decimals),
             "reduceOnly": bool(reduce_only), "ioc": bool(ioc), "postOnly": bool(post_only),
             "postOnlySlide": bool(post_only_slide), "clientId": client_id,
         }
         if price is not None:
-            body["price"] = wire_float(price)
+            body["price"] = wire_float(price, QUOTE_DECIMALS)
         if expiry is not None:
             body["expiryTimestamp"] = int(expiry)
         result = await self.transport.call("POST", "/orders", body=body, read=False, deadline=deadline)

@@ -16,8 +16,9 @@ from typing import Literal
 
 Mode = Literal["down", "up", "nearest"]
 _MODES = {"down": ROUND_FLOOR, "up": ROUND_CEILING, "nearest": ROUND_HALF_EVEN}
-# Base decimals on Mango run to 9 (SOL) and the quote's to 6; 12 leaves room for any listed token.
-MAX_DECIMALS = 12
+# Base decimals on Mango run to 9 (SOL); the quote's (USDC) are 6.
+MANGO_MAX_DECIMALS = 9
+QUOTE_DECIMALS = 6
 
 
 def exact(value: float | str | Decimal) -> Decimal:
@@ -46,17 +47,23 @@ def places(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
-def wire_float(value: Decimal, max_decimals: int = MAX_DECIMALS) -> float:
-    """The float to send for `value` so that floor(f * 10**d) == value * 10**d for every d the service may use.
+def wire_float(value: Decimal, decimals: int | None = None) -> float:
+    """The float to send for `value` so that floor(f * 10**d) == value * 10**d where the service uses d.
 
-    Raises ValueError if `value` has more decimals than `max_decimals` (it was not rounded to an increment).
+    `decimals`: the scale the service multiplies by (a perp's base decimals for sizes, USDC's 6 for
+    prices); None covers every scale Mango uses (up to 9) at once. Raises ValueError if `value` has
+    more decimals than that scale (it was not rounded to an increment) or no double fits.
     """
     if value < 0:
         raise ValueError(f"negative value {value}")
     digits = places(value)
-    if digits > max_decimals:
-        raise ValueError(f"{value} has more than {max_decimals} decimals")
-    targets = [(10**d, int(value * 10**d)) for d in range(digits, max_decimals + 1)]
+    top = MANGO_MAX_DECIMALS if decimals is None else decimals
+    if digits > top:
+        raise ValueError(f"{value} has more than {top} decimals")
+    scales = range(digits, top + 1) if decimals is None else (decimals,)
+    # Only scales where the product is an exact double integer: the service's BN(number) refuses
+    # anything from 2^53 up, so a larger product is not one it can be computing.
+    targets = [(10**d, int(value * 10**d)) for d in scales if value * 10**d < 2**53]
     f = float(value)
     for _ in range(64):  # a few ulps at most; the bound only guards against a bug looping for ever
         if all(math.floor(f * scale) >= target for scale, target in targets):

@@ -28,7 +28,7 @@ from grace_desktop.venues.event_stream import EventHub, EventSubscription
 from grace_desktop.venues.events import FillReported, FundingPaid, OrderChanged, PositionChanged, VenueEvent
 from grace_desktop.venues.mango_v3 import parse
 from grace_desktop.venues.mango_v3.client import MangoV3Client
-from grace_desktop.venues.mango_v3.params import perp_spec
+from grace_desktop.venues.mango_v3.params import params_for, perp_spec
 from grace_desktop.venues.mango_v3.portfolio import portfolio_from, positions_from, usdc_balance
 from grace_desktop.venues.mango_v3.rounding import to_increment
 from grace_desktop.venues.mango_v3.tracking import Attribution, Tracked, order_from_fills, resting_order
@@ -229,7 +229,7 @@ class MangoV3Venue:
         try:
             await self.client.place_order(spec.name, request.side.value, size, price=price,
                                           client_id=int(request.client_id), ioc=ioc,
-                                          reduce_only=request.reduce_only)
+                                          reduce_only=request.reduce_only, size_decimals=_base_decimals(spec.name))
         except (OrderRejected, NotSent, RateLimited):
             del self._orders[request.client_id]  # provably not acted on: nothing to resolve
             raise
@@ -392,3 +392,8 @@ class MangoV3Venue:
                 self._opened_at.pop(market, None)
         self._positions = current
         return events
+
+
+def _base_decimals(market: str) -> int | None:
+    params, known = params_for(market)
+    return params.base_decimals if known else None
