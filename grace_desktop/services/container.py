@@ -72,6 +72,24 @@ def check_venue(name: str) -> None:
         raise VenueUnavailableError(f"the {name} venue adapter is not part of this build yet; use --venue paper")
 
 
+async def probe_venue(name: str, *, mango_url: str | None = None, timeout: float = 5.0) -> None:
+    """Refuse, before any file is made, a remote venue whose service does not answer."""
+    if name != "mango_v3":
+        return
+    from grace_desktop.venues.base import VenueError
+    from grace_desktop.venues.mango_v3 import DEFAULT_URL, MangoV3Client
+
+    url = mango_url or DEFAULT_URL
+    client = MangoV3Client(url, timeout=timeout, read_attempts=2)
+    try:
+        await client.markets()
+    except VenueError as exc:
+        raise VenueUnavailableError(f"the mango_v3 venue cannot use the mango-v3-service at {url} ({exc}); "
+                                    "start the service or pass --mango-url") from None
+    finally:
+        await client.aclose()
+
+
 def build_venue(name: str, store: Storage, *, feed: Any = SIMULATED, mango_url: str | None = None) -> Venue:
     """`feed` for the paper venue: "simulated" (the default live-looking prices), None (prices are
     pushed by the caller, as tests do) or any async iterable of Ticks (e.g. a ReplayFeed)."""

@@ -21,7 +21,13 @@ from typing import Any
 
 from grace_desktop.domain import margin
 from grace_desktop.domain.enums import OrderStatus
-from grace_desktop.services.container import Services, VenueUnavailableError, build_services, check_venue
+from grace_desktop.services.container import (
+    Services,
+    VenueUnavailableError,
+    build_services,
+    check_venue,
+    probe_venue,
+)
 from grace_desktop.storage import StorageError, open_storage
 
 log = logging.getLogger("grace_desktop")
@@ -130,6 +136,7 @@ def _safe_notify(notify: Notify, title: str, text: str) -> None:
 async def _start(args: argparse.Namespace, mode: str, account: str | None = None) -> Services:
     """Venue first (a refused venue creates no files), then the locked, checked store, then services."""
     check_venue(args.venue)
+    await probe_venue(args.venue, mango_url=args.mango_url)
     store = open_storage(args.data_dir, mode=mode)
     try:
         if account is not None:
