@@ -71,7 +71,7 @@ class Services:
 
 SIMULATED = "simulated"
 GIL_SWITCH_S = 0.0002
-BUILT_VENUES = ("paper",)
+BUILT_VENUES = ("paper", "mango_v3")
 
 
 def check_venue(name: str) -> None:
@@ -80,12 +80,34 @@ def check_venue(name: str) -> None:
         raise VenueUnavailableError(f"the {name} venue adapter is not part of this build yet; use --venue paper")
 
 
+async def probe_venue(name: str, *, mango_url: str | None = None, timeout: float = 5.0) -> None:
+    """Refuse, before any file is made, a remote venue whose service does not answer."""
+    if name != "mango_v3":
+        return
+    from grace_desktop.venues.base import VenueError
+    from grace_desktop.venues.mango_v3 import DEFAULT_URL, MangoV3Client
+
+    url = mango_url or DEFAULT_URL
+    client = MangoV3Client(url, timeout=timeout, read_attempts=2)
+    try:
+        await client.markets()
+    except VenueError as exc:
+        raise VenueUnavailableError(f"the mango_v3 venue cannot use the mango-v3-service at {url} ({exc}); "
+                                    "start the service or pass --mango-url") from None
+    finally:
+        await client.aclose()
+
+
 def build_venue(name: str, store: Storage, *, feed: Any = SIMULATED, mango_url: str | None = None,
                 feed_url: str | None = None, on_feed_notice: Callable[[FeedNotice], None] | None = None) -> Venue:
     """`feed` for the paper venue: "simulated" (the default live-looking prices), "replay", "live"
     (public prices from `feed_url`, simulated when unreachable), None (prices are pushed by the
     caller, as tests do) or any async iterable of Ticks (e.g. a ReplayFeed)."""
     check_venue(name)
+    if name == "mango_v3":
+        from grace_desktop.venues.mango_v3 import DEFAULT_URL, create_venue
+
+        return create_venue(mango_url or DEFAULT_URL)
     from grace_desktop.venues.feeds import make_feed
     from grace_desktop.venues.paper import PaperVenue
 

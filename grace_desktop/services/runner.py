@@ -21,7 +21,13 @@ from typing import Any
 
 from grace_desktop.domain import margin
 from grace_desktop.domain.enums import OrderStatus
-from grace_desktop.services.container import Services, VenueUnavailableError, build_services, check_venue
+from grace_desktop.services.container import (
+    Services,
+    VenueUnavailableError,
+    build_services,
+    check_venue,
+    probe_venue,
+)
 from grace_desktop.storage import StorageError, open_storage
 
 log = logging.getLogger("grace_desktop")
@@ -130,6 +136,7 @@ def _safe_notify(notify: Notify, title: str, text: str) -> None:
 async def _start(args: argparse.Namespace, mode: str, account: str | None = None) -> Services:
     """Venue first (a refused venue creates no files), then the locked, checked store, then services."""
     check_venue(args.venue)
+    await probe_venue(args.venue, mango_url=args.mango_url)
     store = open_storage(args.data_dir, mode=mode)
     try:
         if account is not None:
@@ -184,7 +191,15 @@ async def _self_test(args: argparse.Namespace) -> int:
 async def _round_trip(services: Services) -> int:
     trading, account = services.trading, services.account
     markets = trading.markets()
-    market = next((m for m, s in markets.items() if s.is_perp), None) or next(iter(markets))
+    venue = services.selector.venues[services.selector.primary]
+    # A remote venue's account may hold the user's positions (one Mango account serves every app
+    # account): trade only where it is flat, so the close sized from the position closes only ours.
+    held = {p.market for p in await venue.positions(account)}
+    market = next((m for m, s in markets.items() if s.is_perp and m not in held), None) or next(
+        (m for m in markets if m not in held), None)
+    if market is None:
+        print("self-test FAILED: the venue holds a position in every market; nothing left to test on")
+        return 1
     spec = markets[market]
     for _ in range(200):  # the simulated feed's first tick arrives within a fraction of a second
         if trading.mark(market) is not None:
@@ -200,14 +215,19 @@ async def _round_trip(services: Services) -> int:
     if not opened.success or opened.order is None:
         print(f"self-test FAILED: opening order refused: {opened.message}")
         return 1
-    print(f"  opened: buy {size:g} {market} at {leverage:g}x -> {opened.order.status.value} "
-          f"@ {opened.order.avg_fill_price}")
+    opened_order = await _settled(services, opened.order.client_id) or opened.order
+    print(f"  opened: buy {size:g} {market} at {leverage:g}x -> {opened_order.status.value} "
+          f"@ {opened_order.avg_fill_price}")
+    if opened_order.status is not OrderStatus.FILLED:
+        print(f"self-test FAILED: the opening order ended {opened_order.status.value}: {opened_order.reason}")
+        return 1
     closed = await trading.close_position(account, market, reason="self-test")
     if not closed.success or closed.order is None:
         print(f"self-test FAILED: closing order refused: {closed.message}")
         return 1
-    print(f"  closed: {closed.order.request.side.value} {closed.order.request.size:g} {market} -> "
-          f"{closed.order.status.value} @ {closed.order.avg_fill_price}")
+    closed_order = await _settled(services, closed.order.client_id) or closed.order
+    print(f"  closed: {closed_order.request.side.value} {closed_order.request.size:g} {market} -> "
+          f"{closed_order.status.value} @ {closed_order.avg_fill_price}")
     for order in (opened.order, closed.order):
         record = services.store.orders.get(order.client_id)
         if record is None or record.order.status is not OrderStatus.FILLED:
@@ -217,14 +237,31 @@ async def _round_trip(services: Services) -> int:
     if any(p.market == market for p in positions):
         print(f"self-test FAILED: a {market} position is still open after the close")
         return 1
-    trades = services.store.trades.page(account=account, market=market, limit=5)
-    if not any(t.client_id == closed.order.client_id for t in trades):
+    for _ in range(100):  # the journal books the round trip from the venue's fill events
+        trades = services.store.trades.page(account=account, market=market, limit=5)
+        if any(t.client_id == closed.order.client_id for t in trades):
+            break
+        await asyncio.sleep(0.05)
+    else:
         print("self-test FAILED: the closed round trip is missing from the trade journal")
         return 1
     portfolio = await trading.refresh_portfolio(account)
     print(f"  journal: both orders recorded as filled; equity now {margin.equity(portfolio):,.2f}")
     print("self-test OK")
     return 0
+
+
+async def _settled(services: Services, client_id: str, timeout: float = 30.0) -> Any:
+    """The journaled order once its outcome is final (a remote venue may confirm after answering)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        record = services.store.orders.get(client_id)
+        if record is not None and (record.order.status.is_final or loop.time() >= deadline):
+            return record.order
+        if loop.time() >= deadline:
+            return None
+        await asyncio.sleep(0.05)
 
 
 def run_self_test(args: argparse.Namespace) -> int:

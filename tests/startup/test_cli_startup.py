@@ -53,12 +53,23 @@ def test_display_problem_reads_the_environment_qt_will_use(environ: dict[str, st
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("venue", ["spot", "mango_v3"])
+@pytest.mark.parametrize("venue", ["spot"])
 def test_a_refused_venue_leaves_no_files_behind(tmp_path: Path, mode: str, venue: str) -> None:
     code, _out, err = run_mode(mode, "--venue", venue, "--data-dir", str(tmp_path / "fresh"))
     assert code == 2
     assert h.one_line(err) == (f"grace-desktop: the {venue} venue adapter is not part of this build yet; "
                                "use --venue paper")
+    assert not (tmp_path / "fresh").exists()
+
+
+@pytest.mark.parametrize("mode", ["headless", "self-test"])
+def test_an_unreachable_mango_service_is_one_line_and_leaves_no_files(tmp_path: Path, mode: str) -> None:
+    code, _out, err = run_mode(mode, "--venue", "mango_v3", "--mango-url", "http://127.0.0.1:9/api",
+                               "--data-dir", str(tmp_path / "fresh"))
+    assert code == 2
+    line = h.one_line(err)
+    assert line.startswith("grace-desktop: the mango_v3 venue cannot use the mango-v3-service at "
+                           "http://127.0.0.1:9/api") and "--mango-url" in line
     assert not (tmp_path / "fresh").exists()
 
 

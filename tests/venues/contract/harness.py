@@ -19,6 +19,7 @@ from grace_desktop.domain.models import Order
 from grace_desktop.storage import open_storage
 from grace_desktop.venues.base import Venue
 from grace_desktop.venues.paper import PaperVenue
+from tests.venues.mango_service import MangoService
 from tests.venues.remote_double import PartialFills, RemoteDouble
 
 
@@ -78,9 +79,28 @@ async def remote_double(tmp_path: Path) -> AsyncIterator[Harness]:
             await venue.close()
 
 
+@asynccontextmanager
+async def mango_v3_loopback(tmp_path: Path) -> AsyncIterator[Harness]:
+    """The Mango V3 adapter over real HTTP to the loopback mango-v3-service (tests/venues/mango_service.py)."""
+    from grace_desktop.venues.mango_v3 import create_venue
+
+    service = MangoService().start()
+    venue = create_venue(service.url, poll_interval=0.05, rate=500, burst=50, timeout=3.0)
+
+    async def set_price(market: str, price: float) -> None:
+        service.state.set_price(market, price)
+
+    try:
+        await venue.start()
+        yield Harness(venue, set_price, prices={"SOL-PERP": 100.0})
+    finally:
+        await venue.close()
+        service.stop()
+
+
 VENUES: dict[str, Factory] = {
     "paper": paper,
     "remote_double": remote_double,
-    # "mango_v3": mango_v3_loopback,  (its issue adds the factory and this line)
+    "mango_v3": mango_v3_loopback,
     # "spot": spot_router_loopback,
 }
