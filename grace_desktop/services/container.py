@@ -243,4 +243,5 @@ async def build_services(
     for name, v in built.items():
         health = await v.health()
         bus.publish(VenueStatusChanged(name, health.ok, health.detail))
-    return Services(store, account, bus, alerts, selector, trading, monitor, journal, built, settings)
+    return Services(store, account, bus, alerts, selector, trading, monitor, journal, built,
+                    venue_settings=settings)

@@ -12,16 +12,17 @@ import time
 from grace_desktop.domain.venue_settings import VenueSettings
 from grace_desktop.storage.base import Repository, writes
 
-VENUES = "venues"
+# A row of the app_meta table (key, JSON value): facts and settings of the installation.
+VENUES = "venue_settings"
 
 
 class AppSettingsRepository(Repository):
     def venue_settings(self) -> VenueSettings | None:
         """The saved venue settings, or None if none were ever saved (then a caller may migrate old ones)."""
-        row = self._store.query_one("SELECT data FROM app_settings WHERE name = ?", (VENUES,))
+        row = self._store.query_one("SELECT value FROM app_meta WHERE key = ?", (VENUES,))
         if row is None:
             return None
-        return VenueSettings.from_dict(json.loads(row["data"]))
+        return VenueSettings.from_dict(json.loads(row["value"]))
 
     @writes
     def save_venue_settings(self, settings: VenueSettings) -> None:
@@ -30,7 +31,7 @@ class AppSettingsRepository(Repository):
             raise ValueError(f"settings: expected VenueSettings, got {type(settings).__name__}")
         checked = VenueSettings.from_dict(settings.to_dict())
         self._store.execute(
-            "INSERT INTO app_settings (name, data, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT(name) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+            "INSERT INTO app_meta (key, value, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             (VENUES, json.dumps(checked.to_dict(), sort_keys=True), time.time()),
         )

@@ -327,22 +327,22 @@ def _v7_paper_history(db: sqlite_utils.Database) -> None:
     _run(db, V7_PAPER_HISTORY)
 
 
-V8_APP_SETTINGS = """
-CREATE TABLE app_settings (
-    name TEXT PRIMARY KEY,
-    data TEXT NOT NULL,
+V8_APP_META = """
+CREATE TABLE app_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
     updated_at REAL NOT NULL
 )
 """
 
 
-def _v8_app_settings(db: sqlite_utils.Database) -> None:
-    """Settings of the installation rather than of an account (venue connections), one JSON row per group."""
-    _run(db, V8_APP_SETTINGS)
+def _v8_app_meta(db: sqlite_utils.Database) -> None:
+    """Facts about the app itself (when it last ran, for the "while you were away" report)."""
+    _run(db, V8_APP_META)
 
 
 MIGRATIONS: list[Migration] = [
     _v1_core, _v2_audit_and_paper, _v3_journal, _v4_trailing, _v5_paper_entry_fees, _v6_venue_ledger,
-    _v7_paper_history, _v8_app_settings,
+    _v7_paper_history, _v8_app_meta,
 ]  # fmt: skip
 LATEST_VERSION = len(MIGRATIONS)

@@ -70,7 +70,7 @@ async def test_a_row_that_no_longer_validates_falls_back_to_defaults(tmp_path):
     store = open_storage(tmp_path)
     store.close()
     conn = sqlite3.connect(tmp_path / "grace.db")
-    conn.execute("INSERT INTO app_settings VALUES ('venues', '{\"feed\": \"carrier-pigeon\", \"future\": 1}', 0)")
+    conn.execute("INSERT INTO app_meta VALUES ('venue_settings', '{\"feed\": \"carrier-pigeon\", \"future\": 1}', 0)")
     conn.commit()
     conn.close()
     store = open_storage(tmp_path)
