@@ -39,7 +39,7 @@ from grace_desktop.ui.controller import TradingController  # noqa: E402
 from grace_desktop.ui.main_window import SETTINGS_FILE, MainWindow  # noqa: E402
 from grace_desktop.ui.qt import QApplication, QSettings, QTimer, create_qapp  # first: pins qasync to PySide6
 from grace_desktop.ui.startup_dialogs import show_startup_failure, wait_finished  # noqa: E402
-from grace_desktop.ui.venue_config import VenueConfig  # noqa: E402
+from grace_desktop.ui.venue_config import window_venue_settings  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ def create_main_window(
     use_tray: bool = True,
     show: bool = True,
     store: Storage | None = None,
+    cli_args: Any = None,
     **service_options: Any,
 ) -> MainWindow:
     """Show the main window at once and start storage + services for it on the running qasync loop.
@@ -67,6 +68,7 @@ def create_main_window(
     the services and closes the database; `await window.wait_closed()` waits for that.
     `service_options` go to `build_services` (e.g. feed=..., sweep_interval=...). `store`, if
     given, is an already opened Storage for `data_dir` that the window then owns and closes.
+    Venue settings come from the database; `cli_args` (the parsed command line) override them.
     """
     try:
         asyncio.get_running_loop()
@@ -78,13 +80,10 @@ def create_main_window(
     create_qapp()
     folder = resolve_data_dir(data_dir)
     private_file(folder / SETTINGS_FILE)  # QSettings keeps the mode of a file it rewrites
-    if mango_url is None and venue == "mango_v3":
-        stored = VenueConfig.load(QSettings(str(folder / SETTINGS_FILE), QSettings.Format.IniFormat))
-        mango_url = stored.mango_url or None
     window = MainWindow(folder, use_tray=use_tray)
     if store is not None:  # registered now: a window closed before start-up ran still closes it
         window.add_cleanup(store.close)
-    window.begin_startup(_start_services(window, folder, venue, mango_url, service_options, store))
+    window.begin_startup(_start_services(window, folder, venue, mango_url, service_options, store, cli_args))
     if show:
         window.show()
     return window
@@ -92,11 +91,19 @@ def create_main_window(
 
 async def _start_services(
     window: MainWindow, folder: Path, venue: str, mango_url: str | None, options: dict[str, Any],
-    store: Storage | None = None,
+    store: Storage | None = None, cli_args: Any = None,
 ) -> None:
     if store is None:
         store = open_storage(folder, mode="window")
         window.add_cleanup(store.close)
+    if "venue_settings" not in options:
+        qsettings = QSettings(str(folder / SETTINGS_FILE), QSettings.Format.IniFormat)
+        options["venue_settings"] = await window_venue_settings(store, qsettings, cli_args)
+    if mango_url is None and venue == "mango_v3":
+        mango_url = options["venue_settings"].mango_url
+    if "feed" not in options:
+        options["feed"] = options["venue_settings"].feed
+        options.setdefault("feed_url", options["venue_settings"].feed_url)
     services = await build_services(store, venue, mango_url=mango_url, **options)
     window.add_cleanup(services.stop)  # runs before store.close: cleanups go last-added first
     window.services = services  # type: ignore[attr-defined]
@@ -126,7 +133,7 @@ async def _run_window(args: Any, notifier: _WindowNotifier, *, started: float, s
         return await _startup_failed(exc, debug=debug, dialog=not smoke)
     try:
         window = create_main_window(store.path.parent, venue, mango_url=getattr(args, "mango_url", None),
-                                    store=store)
+                                    store=store, cli_args=args)
     except BaseException as exc:
         store.close()
         if not isinstance(exc, Exception):

@@ -19,7 +19,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="folder for the database (default: the user data dir, "
                         "or $GRACE_DESKTOP_DATA_DIR)")
     parser.add_argument("--venue", choices=VENUES, default="paper", help="venue to trade on (default: paper)")
-    parser.add_argument("--mango-url", help="base URL of a service speaking the mango-v3-service REST API")
+    # Venue flags override the settings saved in the database for this run (none is saved).
+    parser.add_argument("--mango-url", help="base URL (ending in /api) of a service speaking the mango-v3-service "
+                        "REST API; turns the Mango account on for this run")
+    parser.add_argument("--spot-router", choices=("jupiter", "gmgn"), help="router for spot swaps")
+    parser.add_argument("--router-url", help="root URL of the spot router API (scheme://host[:port])")
+    parser.add_argument("--rpc-url", help="Solana RPC URL for spot swaps")
+    parser.add_argument("--keypair", help="Solana keypair file for spot swaps (must be private to you: chmod 600)")
+    parser.add_argument("--feed", choices=("simulated", "replay", "live"), help="price feed of the paper venue")
+    parser.add_argument("--feed-url", help="URL of the live price feed (Hyperliquid info endpoint)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--headless", action="store_true", help="run venues and the auto-trading monitor without a window")
     mode.add_argument("--self-test", action="store_true", help="place and close one small order, check the journal, exit")

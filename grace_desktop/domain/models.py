@@ -214,12 +214,21 @@ class Position:
 
 @dataclass(frozen=True, slots=True)
 class Portfolio:
-    """Cash balance plus open positions and the marks they are valued at."""
+    """Cash balance plus open positions and the marks they are valued at.
+
+    `margin_mode`: "isolated" (each position backed by its own margin, the paper venue) or
+    "mango_cross" (Mango V3's account-wide health; see domain.mango_health).
+    """
 
     account: str
     balance: float
     positions: tuple[Position, ...] = ()
     marks: Mapping[str, float] = field(default_factory=dict)
+    margin_mode: str = "isolated"
+
+    def __post_init__(self) -> None:
+        if self.margin_mode not in ("isolated", "mango_cross"):
+            raise DomainError("margin_mode", f"must be 'isolated' or 'mango_cross', got {self.margin_mode!r}")
 
     def mark(self, market: str, default: float | None = None) -> float:
         price = self.marks.get(market, default)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from grace_desktop.domain import margin
+from grace_desktop.domain import mango_health, margin
 from grace_desktop.domain import validation as v
 from grace_desktop.domain.enums import OrderSide, OrderType
 from grace_desktop.domain.models import MarketSpec, OrderRequest, Portfolio
@@ -70,8 +71,10 @@ class RiskPolicy:
         return allowed, None
 
     def evaluate(
-        self, request: OrderRequest, spec: MarketSpec, portfolio: Portfolio, price: float, daily_vol: float | None = None
+        self, request: OrderRequest, spec: MarketSpec, portfolio: Portfolio, price: float, daily_vol: float | None = None,
+        specs: Mapping[str, MarketSpec] | None = None,
     ) -> RiskDecision:
+        """`specs` (every market's spec) weighs the other positions of a cross-margin account."""
         # A market order fills wherever the book is: it is checked at `price` (the caller passes the
         # mark moved by the slippage bound, see market_fill_price), never at a price it names.
         limit = request.price if request.order_type is OrderType.LIMIT else None
@@ -92,6 +95,9 @@ class RiskPolicy:
 
         fee_rate = spec.taker_fee
         fee = max(0.0, margin.fee(request.size, price, fee_rate))
+        if mango_health.is_cross(portfolio):
+            return _evaluate_cross(self.limits, request, spec, portfolio, price, lev, fee, specs or {}, cap,
+                                   reasons, notes)
         free = margin.free_collateral(portfolio)
         existing = portfolio.position(request.market)
         reducing = existing is not None and existing.side.sign != request.side.sign
@@ -133,6 +139,50 @@ class RiskPolicy:
             reasons=tuple(reasons),
             notes=tuple(notes),
         )
+
+
+def _evaluate_cross(
+    limits: RiskLimits, request: OrderRequest, spec: MarketSpec, portfolio: Portfolio, price: float, lev: float,
+    fee: float, specs: Mapping[str, MarketSpec], cap: VolatilityCap | None, reasons: list[RiskReason],
+    notes: list[str],
+) -> RiskDecision:
+    """Mango: the ticket's leverage is the account leverage after the trade, and init health after
+    the trade must stay >= 0 (what the program checks after a perp order); the liquidation price
+    is where maint health reaches zero with everything else held."""
+    all_specs = {**specs, spec.name: spec}
+    free = mango_health.account_health(portfolio, all_specs).init
+    after = mango_health.after_trade(portfolio, request.market, request.side, request.size, price, fee)
+    free_after = mango_health.account_health(after, all_specs).init
+    lev_after = mango_health.account_leverage(after)
+    held = after.position(request.market)
+    liq = mango_health.liquidation_price(after, all_specs, request.market) if held is not None and spec.is_perp else 0.0
+    if held is not None and held.side is not request.side.position_side:
+        liq = 0.0  # the order only reduces: the price shown would be the remaining position's, not this order's
+    existing = portfolio.position(request.market)
+    opening = request.size
+    if existing is not None and existing.side.sign != request.side.sign:
+        opening = max(0.0, request.size - existing.size)
+    if request.reduce_only:
+        opening = 0.0
+    needed = max(0.0, free - free_after)
+    if opening > 0:
+        if free_after < -1e-9:
+            reasons.append(RiskReason(
+                "margin", f"initial health after the trade would be {free_after:,.2f} (below zero; "
+                          f"free collateral now {free:,.2f})"))
+        shown = f"{lev_after:.2f}x" if math.isfinite(lev_after) else "unbounded"
+        if lev_after > lev + 1e-9:
+            reasons.append(RiskReason(
+                "leverage", f"account leverage after the trade {shown} exceeds the {lev:g}x set on the ticket"))
+        if lev_after > limits.max_account_leverage + 1e-9:
+            reasons.append(RiskReason(
+                "account_leverage",
+                f"account leverage after the trade {shown} exceeds the maximum {limits.max_account_leverage:g}x"))
+    return RiskDecision(
+        approved=not reasons, leverage=lev, requested_leverage=request.leverage, required_margin=needed,
+        free_collateral=free, free_collateral_after=free_after, account_leverage_after=lev_after, fee=fee,
+        liquidation_price=liq, volatility_cap=cap, reasons=tuple(reasons), notes=tuple(notes),
+    )
 
 
 # How far from the mark a market order may fill: closes are sent as limits capped here where a

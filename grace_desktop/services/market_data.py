@@ -50,6 +50,9 @@ class MarketData:
     def markets(self) -> dict[str, MarketSpec]:
         return dict(self._merged)
 
+    def venue_markets(self, venue: str) -> dict[str, MarketSpec]:
+        return dict(self._specs.get(venue, {}))
+
     def spec(self, market: str, venue: str | None = None) -> MarketSpec | None:
         if venue is not None:
             return self._specs.get(venue, {}).get(market)

@@ -20,6 +20,7 @@ from grace_desktop.domain.enums import OrderStatus
 from grace_desktop.domain.models import Position
 from grace_desktop.domain.staleness import StalenessWatch
 from grace_desktop.domain.trigger_book import TriggerBook
+from grace_desktop.services import watch as plans
 from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.events import (
     ConditionArmed,
@@ -300,13 +301,15 @@ class PositionMonitor:
             watch = None
         settings = self.trading.settings(position.account)
         ids = tuple(c.id for c in exits if c.id is not None)
-        if watch is not None and not force and watch.fingerprint == fingerprint(position, settings, ids):
+        liq = plans.cross_liquidation(self.trading.portfolio(position.account, venue), position,
+                                self.trading.market_data.venue_markets(venue))
+        if watch is not None and not force and watch.fingerprint == fingerprint(position, settings, ids, liq):
             return
         spec = self.trading.spec(position.market, venue) or self.trading.spec(position.market)
         if spec is None:
             return
         mark = self.trading.mark(position.market, venue) or position.entry_price
-        new = plan_exits(position, spec, settings, exits, mark)
+        new = plan_exits(position, spec, settings, exits, mark, liq)
         if watch is not None:
             # Alert-only rules stay quiet once reported, unless the entry moved or auto-trading was just
             # switched on (then they must be able to act).

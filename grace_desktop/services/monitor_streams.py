@@ -11,6 +11,7 @@ import asyncio
 import time
 from typing import TYPE_CHECKING
 
+from grace_desktop.domain.trigger_book import TriggerBook
 from grace_desktop.services.events import MarketStale, VenueStatusChanged
 from grace_desktop.venues.base import Venue
 from grace_desktop.venues.supervisor import StreamStatus, SupervisedStream
@@ -46,3 +47,34 @@ async def watch_staleness(monitor: PositionMonitor) -> None:
             else:
                 monitor.alerts.info("Prices back", f"{change.market} on {change.venue} is quoted again",
                                     market=change.market)
+
+
+# A venue added or removed while the services run (the Mango account saved in settings). These
+# reach into the monitor's own state on purpose: they are its lifecycle, kept here for its size.
+
+def watch_venue(monitor: PositionMonitor, name: str, venue: Venue) -> None:
+    """Give `name` a fresh trigger book, expect its prices and consume them (its markets are loaded)."""
+    monitor.books[name] = TriggerBook()
+    now = time.monotonic()
+    for market in monitor.trading.market_data.venue_markets(name):
+        monitor.staleness.expect(name, market, now)
+    monitor._loops.add(monitor.tasks.spawn(consume_prices(monitor, name, venue), name=f"prices-{name}"))
+
+
+async def unwatch_venue(monitor: PositionMonitor, name: str) -> int:
+    """Stop watching `name`: its price stream, watches and trigger book go. Returns how many
+    positions were being watched there (no longer guarded: the caller says so)."""
+    stopping = [t for t in monitor._loops if t.get_name() == f"prices-{name}"]
+    for task in stopping:
+        task.cancel()
+        monitor._loops.discard(task)
+    if stopping:
+        await asyncio.gather(*stopping, return_exceptions=True)
+    keys = [k for k in monitor._watches if k[0] == name]
+    for key in keys:
+        monitor._drop_watch(key)
+    monitor.books.pop(name, None)
+    monitor._streams.pop(name, None)
+    for market in monitor.trading.market_data.venue_markets(name):
+        monitor.staleness.forget(name, market)
+    return len(keys)

@@ -62,12 +62,22 @@ class VenueJournal:
         self._venues: dict[str, Venue] = {}
         self._recovering: set[str] = set()
         self._streams: dict[str, Any] = {}
+        self._consumers: dict[str, asyncio.Task[Any]] = {}
         self._handling = 0
 
     # ----- event streams ---------------------------------------------------------------------
     def attach(self, name: str, venue: Venue) -> None:
         self._venues[name] = venue
-        self.tasks.spawn(self._consume(name, venue), name=f"events-{name}", long_lived=True)
+        self._consumers[name] = self.tasks.spawn(self._consume(name, venue), name=f"events-{name}", long_lived=True)
+
+    async def detach(self, name: str) -> None:
+        """Stop journaling `name`'s events (a venue removed at runtime)."""
+        self._venues.pop(name, None)
+        self._streams.pop(name, None)
+        task = self._consumers.pop(name, None)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     async def _consume(self, name: str, venue: Venue) -> None:
         attempt = 0

@@ -21,6 +21,8 @@ from typing import Any
 
 from grace_desktop.domain import margin
 from grace_desktop.domain.enums import OrderStatus
+from grace_desktop.domain.errors import DomainError
+from grace_desktop.domain.venue_settings import VenueSettings
 from grace_desktop.services.container import (
     Services,
     VenueUnavailableError,
@@ -28,7 +30,8 @@ from grace_desktop.services.container import (
     check_venue,
     probe_venue,
 )
-from grace_desktop.storage import StorageError, open_storage
+from grace_desktop.services.venue_settings import effective_venue_settings
+from grace_desktop.storage import Storage, StorageError, open_storage
 
 log = logging.getLogger("grace_desktop")
 
@@ -133,6 +136,19 @@ def _safe_notify(notify: Notify, title: str, text: str) -> None:
 
 # -- the modes ---------------------------------------------------------------------------------
 
+def startup_venue_settings(store: Storage, args: argparse.Namespace, *, self_test: bool = False) -> VenueSettings:
+    """The database's venue settings with the command line's overrides (a bad flag is a start-up
+    failure). The self-test trades only on the venue it was asked for: a saved Mango account joins
+    a paper self-test only when --mango-url names it."""
+    try:
+        settings = effective_venue_settings(store, args)
+    except DomainError as exc:
+        raise VenueUnavailableError(f"venue settings: {exc}") from None
+    if self_test and args.venue == "paper" and getattr(args, "mango_url", None) is None:
+        settings = settings.updated(mango_enabled=False)
+    return settings
+
+
 async def _start(args: argparse.Namespace, mode: str, account: str | None = None) -> Services:
     """Venue first (a refused venue creates no files), then the locked, checked store, then services."""
     check_venue(args.venue)
@@ -142,7 +158,11 @@ async def _start(args: argparse.Namespace, mode: str, account: str | None = None
         if account is not None:
             # Internal: the self-test's account stays out of the user's account list.
             store.accounts.ensure(account, args.venue, internal=True)
-        return await build_services(store, args.venue, mango_url=args.mango_url, account=account)
+        settings = startup_venue_settings(store, args, self_test=account is not None)
+        mango_url = args.mango_url or (settings.mango_url if args.venue == "mango_v3" else None)
+        feed = "simulated" if account is not None else settings.feed  # the self-test needs no network for prices
+        return await build_services(store, args.venue, mango_url=mango_url, account=account,
+                                    feed=feed, feed_url=settings.feed_url, venue_settings=settings)
     except BaseException:
         store.close()
         raise

@@ -127,7 +127,8 @@ class TradingService:
         request = OrderRequest(account, market, side, amount, kind, price if kind is OrderType.LIMIT else None,
                                leverage)
         policy = RiskPolicy(self.settings(account).risk_limits())
-        return policy.evaluate(request, spec, self.portfolio(account), check_price, self.daily_volatility(market))
+        return policy.evaluate(request, spec, self.portfolio(account), check_price, self.daily_volatility(market),
+                               specs=self.markets())
 
     # ----- placing orders ------------------------------------------------------------------------
     async def execute_trade(
@@ -189,7 +190,8 @@ class TradingService:
             else:
                 check_price = market_fill_price(side, mark)  # the worst it may fill at, whatever was passed
             decision = RiskPolicy(settings.risk_limits()).evaluate(
-                request, spec, portfolio, check_price, self.daily_volatility(market, selection.name))
+                request, spec, portfolio, check_price, self.daily_volatility(market, selection.name),
+                specs=self.market_data.venue_markets(selection.name))
             if decision.leverage != request.leverage:
                 request = replace(request, leverage=decision.leverage)
         request = request.with_client_id(target.new_client_id())

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
-from grace_desktop.domain import margin
+from grace_desktop.domain import mango_health, margin
 from grace_desktop.domain.conditions import Direction, ExitLevels, ExitRule, TrailingStop
 from grace_desktop.domain.enums import Side
-from grace_desktop.domain.models import MarketSpec, Position
+from grace_desktop.domain.models import MarketSpec, Portfolio, Position
 from grace_desktop.domain.settings import AccountSettings
 from grace_desktop.storage.records import ConditionRecord
 
@@ -26,23 +27,38 @@ class Watch:
     alerted: set[str] = field(default_factory=set)
 
     settings: AccountSettings | None = None
+    # Cross margin (Mango): the account-wide liquidation price the guard was planned at.
+    liquidation: float | None = None
 
     @property
     def fingerprint(self) -> tuple[object, ...]:
-        return fingerprint(self.position, self.settings, self.condition_ids)
+        return fingerprint(self.position, self.settings, self.condition_ids, self.liquidation)
 
 
-def fingerprint(position: Position, settings: AccountSettings | None, condition_ids: tuple[int, ...]) -> tuple[object, ...]:
+def fingerprint(position: Position, settings: AccountSettings | None, condition_ids: tuple[int, ...],
+                liquidation: float | None = None) -> tuple[object, ...]:
     """What a watch's plan depends on: re-plan when any of it changes."""
     p = position
-    return (p.side, p.size, p.entry_price, p.leverage, p.collateral, settings, condition_ids)
+    return (p.side, p.size, p.entry_price, p.leverage, p.collateral, settings, condition_ids, liquidation)
+
+
+def cross_liquidation(portfolio: Portfolio, position: Position, specs: Mapping[str, MarketSpec]) -> float | None:
+    """On a cross-margin account, where maint health reaches zero for `position` (the fresh read
+    replaces the portfolio's copy), rounded so mark noise does not re-plan; None when isolated."""
+    if not mango_health.is_cross(portfolio):
+        return None
+    others = tuple(p for p in portfolio.positions if p.market != position.market)
+    held = replace(portfolio, positions=(*others, position))
+    liq = mango_health.liquidation_price(held, specs, position.market)
+    return None if math.isnan(liq) else float(f"{liq:.8g}")
 
 
 def plan_exits(
     position: Position, spec: MarketSpec, settings: AccountSettings, conditions: list[ConditionRecord],
-    start_price: float,
+    start_price: float, liquidation: float | None = None,
 ) -> Watch:
-    """Resolve settings and explicit conditions into trigger levels; explicit conditions win."""
+    """Resolve settings and explicit conditions into trigger levels; explicit conditions win.
+    `liquidation` (cross margin) replaces the position's isolated liquidation price for the guard."""
     tp = sl = tp_pct = sl_pct = trail_pct = None
     for cond in conditions:
         params = cond.params
@@ -70,7 +86,8 @@ def plan_exits(
         best = max(start_price, position.entry_price) if position.side is Side.LONG else min(start_price, position.entry_price)
         watch.trailing = TrailingStop(position.side, trail_pct, best)
         arm_trailing(watch)
-    guard = guard_level(position, spec, settings)
+    watch.liquidation = liquidation
+    guard = guard_level(position, spec, settings, liquidation)
     if guard is not None:
         watch.levels[ExitRule.LIQUIDATION_GUARD.value] = guard
     return watch
@@ -87,11 +104,12 @@ def arm_trailing(watch: Watch) -> None:
     watch.levels[RATCHET] = (beyond, trailing.ratchet_direction)
 
 
-def guard_level(position: Position, spec: MarketSpec, settings: AccountSettings) -> tuple[float, Direction] | None:
+def guard_level(position: Position, spec: MarketSpec, settings: AccountSettings,
+                liquidation: float | None = None) -> tuple[float, Direction] | None:
     """Trigger `buffer` % of price before the liquidation price, on the side the mark approaches from."""
     if not settings.liquidation_guard_enabled or not spec.is_perp:
         return None
-    liq = margin.position_liquidation_price(position, spec.maint_margin)
+    liq = margin.position_liquidation_price(position, spec.maint_margin) if liquidation is None else liquidation
     if position.side is Side.LONG:
         if liq <= 0:
             return None

@@ -29,6 +29,7 @@ import sqlite_utils
 
 from grace_desktop.storage.accounts import AccountRepository, SettingsRepository
 from grace_desktop.storage.activity import AlertRepository, DecisionRepository, EquityRepository, PositionRepository
+from grace_desktop.storage.app_settings import AppSettingsRepository
 from grace_desktop.storage.conditions import ConditionRepository
 from grace_desktop.storage.errors import (
     SchemaTooNewError,
@@ -108,6 +109,7 @@ class Storage:
             raise
         self.accounts = AccountRepository(self)
         self.settings = SettingsRepository(self)
+        self.app_settings = AppSettingsRepository(self)
         self.orders = OrderRepository(self)
         self.fills = FillRepository(self)
         self.trades = TradeRepository(self)

@@ -14,6 +14,7 @@ from typing import Any
 from grace_desktop.domain import margin
 from grace_desktop.domain.settings import AccountSettings
 from grace_desktop.services.container import Services
+from grace_desktop.services.venue_settings import load_venue_settings, save_and_apply
 from grace_desktop.storage import AlertRecord
 from grace_desktop.ui.away_report import show_away_report
 from grace_desktop.ui.bridge import ServicesBridge
@@ -65,7 +66,8 @@ class TradingController:
         w.ticket.set_market(first)
         w.chart.select_market(first)
         w.journal.bind(s.store, accounts, markets)
-        w.settings_panel.bind(accounts, self.trading.settings, self.trading.save_settings, w.qsettings)
+        w.settings_panel.bind(accounts, self.trading.settings, self.trading.save_settings,
+                              lambda: load_venue_settings(s.store), lambda v: save_and_apply(s, v))
         w.setWindowTitle(f"Grace Desktop — {self.account} on {s.selector.primary}")
 
     def _connect(self) -> None:

@@ -1,4 +1,4 @@
-"""Settings: every AccountSettings field per account, plus venue connections (never a secret shown).
+"""Settings: every AccountSettings field per account, plus venue connections (venue_settings_box.py).
 
 A value is checked by building the domain object; a refusal shows the DomainError message
 next to the field and nothing is saved.
@@ -13,11 +13,9 @@ from typing import Any
 
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.settings import AccountSettings
-from grace_desktop.ui import venue_config as vc
 from grace_desktop.ui.qt import (
     MUTED,
     QCheckBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -26,12 +24,12 @@ from grace_desktop.ui.qt import (
     QLineEdit,
     QPushButton,
     QScrollArea,
-    QSettings,
     QVBoxLayout,
     QWidget,
     Signal,
 )
 from grace_desktop.ui.tasks import TaskKeeper
+from grace_desktop.ui.venue_settings_box import VenueLoader, VenueSaver, VenueSettingsBox
 from grace_desktop.ui.widgets import combo, mark_invalid, set_role
 
 # Sections and labels for the known fields; a field added to AccountSettings later still
@@ -73,7 +71,6 @@ Saver = Callable[[str, AccountSettings], Awaitable[None]]
 
 class SettingsPanel(QWidget):
     settings_saved = Signal(str, object)  # account, AccountSettings
-    venue_config_saved = Signal(object)  # VenueConfig
 
     def __init__(self, tasks: TaskKeeper, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -81,10 +78,8 @@ class SettingsPanel(QWidget):
         self.tasks = tasks
         self._loader: Loader | None = None
         self._saver: Saver | None = None
-        self._qsettings: QSettings | None = None
         self.editors: dict[str, QCheckBox | QLineEdit] = {}
-        self.venue_editors: dict[str, QLineEdit] = {}
-        self._key_state_version = 0
+        self.venues = VenueSettingsBox(tasks, self)
 
         self.account_combo = combo(self, "settingsAccountCombo")
         self.account_combo.currentTextChanged.connect(self.reload)
@@ -116,7 +111,7 @@ class SettingsPanel(QWidget):
         other = tuple((f.name, f.name.replace("_", " ").capitalize()) for f in fields(AccountSettings) if f.name not in known)
         if other:
             boxes.append(self._section("Other", other))
-        boxes.append(self._venue_section())
+        boxes.append(self.venues)
         venues = len(boxes) - 1
         columns = ((0, 4), (1, 2), (3, venues)) if not other else ((0, 4, 5), (1, 2), (3, venues))
         for col, indexes in enumerate(columns):
@@ -156,83 +151,17 @@ class SettingsPanel(QWidget):
             self.editors[name] = editor
         return box
 
-    def _venue_section(self) -> QGroupBox:
-        box = QGroupBox("Venues", self)
-        form = QFormLayout(box)
-        # Long labels beside long URLs made this box wider than a 1366-px window; when narrow,
-        # a field goes under its label instead.
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
-        labels = {
-            "mango_url": ("Mango V3 service URL", "http://localhost:3000"),
-            "mango_key_file": ("Mango key file", "path to a Solana keypair JSON"),
-            "spot_router_url": ("Spot router URL", "https://…"),
-            "spot_rpc_url": ("Solana RPC URL", "https://…"),
-            "spot_key_file": ("Spot wallet key file", "path to a Solana keypair JSON"),
-            "spot_slippage_bps": ("Spot slippage (bps)", "50"),
-        }
-        for name, (label, hint) in labels.items():
-            edit = QLineEdit(box)
-            edit.setObjectName(f"venue_{name}")
-            edit.setPlaceholderText(hint)
-            edit.textEdited.connect(lambda _t, e=edit: mark_invalid(e, False))
-            self.venue_editors[name] = edit
-            if name.endswith("key_file"):
-                browse = QPushButton("…", box)
-                browse.setFixedWidth(30)
-                browse.clicked.connect(lambda _c=False, e=edit: self._browse(e))
-                row = QWidget(box)
-                h = QHBoxLayout(row)
-                h.setContentsMargins(0, 0, 0, 0)
-                h.addWidget(edit, 1)
-                h.addWidget(browse)
-                form.addRow(label, row)
-            else:
-                form.addRow(label, edit)
-        form.addRow(_note("Key files are read by the venue adapters on this machine; their contents are never shown or stored.", box))
-        # The secret field is write-only: it starts empty every time and is cleared once stored.
-        self.router_key_edit = QLineEdit(box)
-        self.router_key_edit.setObjectName("routerApiKeyEdit")
-        self.router_key_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.router_key_edit.setPlaceholderText("paste to store in the system keyring")
-        self.router_key_state = QLabel("", box)
-        self.router_key_state.setObjectName("routerKeyState")
-        self.router_key_state.setWordWrap(True)
-        store_key = QPushButton("Store key", box)
-        store_key.clicked.connect(self.store_router_key)
-        forget_key = QPushButton("Forget", box)
-        forget_key.clicked.connect(lambda: self.tasks.spawn(self._forget_key(), "forget router key"))
-        # Buttons under the field, not beside it: side by side they squeezed the field to "p…"
-        # and pushed "Forget" out of a 1366-px-wide window.
-        buttons = QWidget(box)
-        h = QHBoxLayout(buttons)
-        h.setContentsMargins(0, 0, 0, 0)
-        h.addWidget(store_key)
-        h.addWidget(forget_key)
-        h.addStretch(1)
-        form.addRow("Router API key", self.router_key_edit)
-        form.addRow("", buttons)
-        form.addRow("", self.router_key_state)
-        self.venue_status = QLabel("", box)
-        self.venue_status.setObjectName("venueStatus")
-        self.venue_status.setWordWrap(True)
-        save = QPushButton("Save venue settings", box)
-        save.setObjectName("saveVenueButton")
-        save.clicked.connect(self.save_venue_config)
-        form.addRow(save, self.venue_status)
-        return box
-
     # --- account settings ---------------------------------------------------------------
-    def bind(self, accounts: list[str], loader: Loader, saver: Saver, qsettings: QSettings | None = None) -> None:
+    def bind(self, accounts: list[str], loader: Loader, saver: Saver, venue_loader: VenueLoader | None = None,
+             venue_saver: VenueSaver | None = None) -> None:
         self._loader, self._saver = loader, saver
         self.account_combo.blockSignals(True)
         self.account_combo.clear()
         self.account_combo.addItems(accounts)
         self.account_combo.blockSignals(False)
         self.reload()
-        if qsettings is not None:
-            self._qsettings = qsettings
-            self.show_venue_config(vc.VenueConfig.load(qsettings))
-            self.tasks.spawn(self._refresh_key_state(), "probe keyring")
+        if venue_loader is not None and venue_saver is not None:
+            self.venues.bind(venue_loader, venue_saver)
 
     def account(self) -> str:
         return self.account_combo.currentText()
@@ -295,69 +224,6 @@ class SettingsPanel(QWidget):
             self.save_button.setEnabled(True)
         self._set_status(f"Saved settings for {account}.", "ok")
         self.settings_saved.emit(account, settings)
-
-    # --- venues -------------------------------------------------------------------------
-    def show_venue_config(self, config: vc.VenueConfig) -> None:
-        for name, edit in self.venue_editors.items():
-            edit.setText(str(getattr(config, name)))
-            mark_invalid(edit, False)
-
-    def venue_values(self) -> dict[str, str]:
-        return {name: edit.text() for name, edit in self.venue_editors.items()}
-
-    def save_venue_config(self) -> vc.VenueConfig | None:
-        for edit in self.venue_editors.values():
-            mark_invalid(edit, False)
-        try:
-            config = vc.VenueConfig(**self.venue_values())  # type: ignore[arg-type]
-        except DomainError as exc:
-            if exc.field in self.venue_editors:
-                mark_invalid(self.venue_editors[exc.field], True)
-            set_role(self.venue_status, f"Not saved — {exc}", "error")
-            return None
-        if self._qsettings is not None:
-            config.save(self._qsettings)
-        set_role(self.venue_status, "Saved. Venue changes apply at the next start.", "ok")
-        self.venue_config_saved.emit(config)
-        return config
-
-    def store_router_key(self) -> asyncio.Task[Any] | None:
-        secret = self.router_key_edit.text()
-        self.router_key_edit.clear()
-        if not secret.strip():
-            set_role(self.router_key_state, "Paste a key first.", "error")
-            return None
-        return self.tasks.spawn(self._store_key(secret.strip()), "store router key")
-
-    async def _store_key(self, secret: str) -> None:
-        self._key_state_version += 1
-        try:
-            await vc.store_router_key(secret)
-        except Exception as exc:  # keyring backends raise many types; the key is never in the message
-            set_role(self.router_key_state, f"Not stored: {exc}", "error")
-            return
-        set_role(self.router_key_state, "A key is stored in the system keyring.", "ok")
-
-    async def _forget_key(self) -> None:
-        await vc.forget_router_key()
-        await self._refresh_key_state()
-
-    async def _refresh_key_state(self) -> None:
-        # A probe that started before a store/forget must not overwrite that newer outcome.
-        self._key_state_version += 1
-        version = self._key_state_version
-        stored = await vc.router_key_is_stored()
-        if version != self._key_state_version:
-            return
-        set_role(self.router_key_state, "A key is stored in the system keyring." if stored else "No key stored.",
-                  "ok" if stored else "note")
-
-    def _browse(self, edit: QLineEdit) -> None:
-        # Non-modal: a modal exec() would nest a Qt loop under the asyncio loop.
-        dialog = QFileDialog(self, "Choose a key file")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.fileSelected.connect(edit.setText)
-        dialog.open()
 
     def _set_status(self, text: str, role: str) -> None:
         set_role(self.status, text, role)

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from grace_desktop.domain import margin, sizing
+from grace_desktop.domain import mango_health, margin, sizing
 from grace_desktop.domain import validation as v
 from grace_desktop.domain.enums import OrderType, Side
 from grace_desktop.domain.errors import DomainError
@@ -122,8 +122,11 @@ def compute(backend: TicketBackend, inp: TicketInput) -> TicketPreview:
     out.daily_vol = backend.daily_volatility(inp.market)
     out.allowed_leverage, out.cap = backend.allowed_leverage(inp.account, inp.market)
     side = Side.parse(inp.action)
+    cross = False
     try:
-        out.free_collateral = margin.free_collateral(backend.portfolio(inp.account))
+        portfolio = backend.portfolio(inp.account)
+        cross = mango_health.is_cross(portfolio)  # Mango: init health, and liquidation from the account
+        out.free_collateral = mango_health.free_collateral(portfolio, backend.markets())
     except (DomainError, LookupError):
         out.free_collateral = None
 
@@ -141,7 +144,7 @@ def compute(backend: TicketBackend, inp: TicketInput) -> TicketPreview:
     out.price = price
     lev = inp.leverage if spec.is_perp else 1.0
 
-    if price is not None:
+    if price is not None and not cross:  # cross: the decision's account-wide price, once sized
         out.liquidation_price = margin.liquidation_price(side, price, lev, spec.maint_margin) if spec.is_perp else 0.0
         if spec.is_perp:
             out.distance_pct = margin.distance_to_liquidation_pct(side, price, out.liquidation_price)

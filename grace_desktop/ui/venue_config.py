@@ -1,115 +1,107 @@
-"""Venue connection settings the user edits in the Settings panel.
+"""Venue settings for the window: read from and saved to the database through the services.
 
-Non-secret values (URLs, file paths, slippage) live in the per-data-dir QSettings file next
-to the window layout. Secrets (the router API key) go only to the OS keyring, through a
-worker thread (some keyring backends swap the event loop of the calling thread), and are
-never read back into a widget, a log line or this file.
+Earlier versions kept them in the per-data-dir QSettings file (group "venues") and the router
+API key in one keyring entry. `migrate_legacy` moves those once into the database (and the key
+into its router's own keyring slot) the first time a window opens a data dir with no venue
+settings saved; from then on the old values are removed and ignored.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict, dataclass, fields
-from pathlib import Path
-from urllib.parse import urlparse
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from grace_desktop.domain.errors import DomainError
+from grace_desktop.domain.venue_settings import VenueSettings
+from grace_desktop.services import secrets
+from grace_desktop.services.venue_settings import (
+    apply_cli_overrides,
+    has_saved_venue_settings,
+    load_venue_settings,
+)
+from grace_desktop.storage import Storage
 from grace_desktop.ui.qt import QSettings
 
 log = logging.getLogger(__name__)
 
-KEYRING_SERVICE = "grace-desktop"
-ROUTER_KEY_NAME = "spot_router_api_key"
-GROUP = "venues"
+LEGACY_GROUP = "venues"
+LEGACY_KEY_NAME = "spot_router_api_key"  # the single keyring entry of earlier versions
 
 
-@dataclass(frozen=True, slots=True)
-class VenueConfig:
-    mango_url: str = ""
-    mango_key_file: str = ""
-    spot_router_url: str = "https://api.jup.ag/swap/v1"
-    spot_rpc_url: str = "https://api.mainnet-beta.solana.com"
-    spot_key_file: str = ""
-    spot_slippage_bps: int = 50
+def _legacy_values(qsettings: QSettings) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for name in ("mango_url", "mango_key_file", "spot_router_url", "spot_rpc_url", "spot_key_file",
+                 "spot_slippage_bps"):
+        stored = qsettings.value(f"{LEGACY_GROUP}/{name}")
+        if stored is not None and str(stored).strip():
+            values[name] = str(stored).strip()
+    return values
 
-    def __post_init__(self) -> None:
-        for name in ("mango_url", "spot_router_url", "spot_rpc_url"):
-            value = getattr(self, name).strip()
-            object.__setattr__(self, name, value)
-            if value:
-                url = urlparse(value)
-                if url.scheme not in ("http", "https") or not url.netloc:
-                    raise DomainError(name, f"must be an http(s) URL, got {value!r}")
-        for name in ("mango_key_file", "spot_key_file"):
-            value = getattr(self, name).strip()
-            object.__setattr__(self, name, value)
-            if value and not Path(value).expanduser().is_file():
-                raise DomainError(name, f"no such file: {value}")
+
+def legacy_to_settings(old: dict[str, str]) -> VenueSettings:
+    """Map the old QSettings fields onto VenueSettings; a value that no longer validates keeps its default.
+
+    The old Mango URL had no /api and was used only with --venue mango_v3, so the account comes
+    over switched off: nothing starts trading on it without the user saying so.
+    """
+    changes: dict[str, Any] = {}
+    if "mango_url" in old:
+        parts = urlsplit(old["mango_url"])
+        path = parts.path.rstrip("/")
+        changes["mango_url"] = urlunsplit(parts._replace(path=path if path.endswith("/api") else path + "/api"))
+    if "spot_router_url" in old:
+        parts = urlsplit(old["spot_router_url"])
+        changes["spot_router_url"] = urlunsplit((parts.scheme, parts.netloc, "", "", ""))  # the root only
+    for old_name, new_name in (("mango_key_file", "mango_key_file"), ("spot_rpc_url", "spot_rpc_url"),
+                               ("spot_key_file", "spot_keypair_file"), ("spot_slippage_bps", "spot_slippage_bps")):
+        if old_name in old:
+            changes[new_name] = old[old_name]
+    settings = VenueSettings()
+    for name, value in changes.items():
         try:
-            bps = int(str(self.spot_slippage_bps).strip())
-        except ValueError:
-            raise DomainError("spot_slippage_bps", f"must be a whole number of basis points, got {self.spot_slippage_bps!r}") from None
-        if not 0 < bps <= 1000:
-            raise DomainError("spot_slippage_bps", f"must be in 1..1000 bps (10 %), got {bps}")
-        object.__setattr__(self, "spot_slippage_bps", bps)
-
-    @classmethod
-    def load(cls, settings: QSettings) -> VenueConfig:
-        values = {}
-        for f in fields(cls):
-            stored = settings.value(f"{GROUP}/{f.name}")
-            if stored is not None:
-                values[f.name] = stored
-        try:
-            return cls(**values)
+            settings = settings.updated(**{name: value})
         except DomainError as exc:
-            # A file that moved since last run must not stop the app; the panel shows defaults.
-            log.warning("ignoring stored venue settings: %s", exc)
-            return cls()
-
-    def save(self, settings: QSettings) -> None:
-        for name, value in asdict(self).items():
-            settings.setValue(f"{GROUP}/{name}", value)
-        settings.sync()
+            log.warning("not migrating the old venue setting %s: %s", name, exc)
+    return settings
 
 
-async def store_router_key(secret: str) -> None:
-    """Put the key in the OS keyring; raises RuntimeError (without the key) when none is usable."""
+def _move_legacy_key() -> None:
+    """The old single router key was Jupiter's (the only router then): move it into its own slot."""
+    import keyring
+    from keyring.errors import KeyringError, PasswordDeleteError
 
-    def _set() -> None:
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            keyring.set_password(KEYRING_SERVICE, ROUTER_KEY_NAME, secret)
-        except KeyringError as exc:
-            raise RuntimeError(f"the system keyring refused the key ({type(exc).__name__})") from None
-
-    await asyncio.to_thread(_set)
-
-
-async def router_key_is_stored() -> bool:
-    def _probe() -> bool:
-        import keyring
-        from keyring.errors import KeyringError
-
-        try:
-            return keyring.get_password(KEYRING_SERVICE, ROUTER_KEY_NAME) is not None
-        except KeyringError:
-            return False
-
-    return await asyncio.to_thread(_probe)
+    try:
+        secret = keyring.get_password(secrets.SERVICE, LEGACY_KEY_NAME)
+        if secret is None:
+            return
+        if keyring.get_password(secrets.SERVICE, secrets.ROUTER_KEY_SLOTS["jupiter"]) is None:
+            keyring.set_password(secrets.SERVICE, secrets.ROUTER_KEY_SLOTS["jupiter"], secret)
+        keyring.delete_password(secrets.SERVICE, LEGACY_KEY_NAME)
+    except (KeyringError, PasswordDeleteError) as exc:
+        log.warning("could not move the old router key in the keyring (%s)", type(exc).__name__)
 
 
-async def forget_router_key() -> None:
-    def _delete() -> None:
-        import keyring
-        from keyring.errors import KeyringError, PasswordDeleteError
+async def migrate_legacy(store: Storage, qsettings: QSettings) -> bool:
+    """Once: old QSettings venue values into the database, then remove them. True if it migrated."""
+    old = _legacy_values(qsettings)
+    if old and not has_saved_venue_settings(store):
+        await store.write(store.app_settings.save_venue_settings, legacy_to_settings(old))
+        await asyncio.to_thread(_move_legacy_key)
+        migrated = True
+    else:
+        migrated = False
+    if qsettings.childGroups().count(LEGACY_GROUP) or old:
+        qsettings.remove(LEGACY_GROUP)  # ignored from now on: the database is the one source
+        qsettings.sync()
+    return migrated
 
-        try:
-            keyring.delete_password(KEYRING_SERVICE, ROUTER_KEY_NAME)
-        except (PasswordDeleteError, KeyringError):
-            pass
 
-    await asyncio.to_thread(_delete)
+async def window_venue_settings(store: Storage, qsettings: QSettings | None, cli_args: Any = None) -> VenueSettings:
+    """What the window's services start with: legacy values migrated once, the database's
+    settings, then the command line's overrides."""
+    if qsettings is not None:
+        await migrate_legacy(store, qsettings)
+    settings = load_venue_settings(store)
+    return apply_cli_overrides(settings, cli_args) if cli_args is not None else settings

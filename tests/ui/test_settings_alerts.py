@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from dataclasses import fields
 
@@ -11,12 +12,15 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from grace_desktop.domain.settings import AccountSettings
+from grace_desktop.domain.venue_settings import VenueSettings
+from grace_desktop.services.venue_settings import load_venue_settings, save_venue_settings
 from grace_desktop.storage import AlertRecord, open_storage
 from grace_desktop.ui.alerts_panel import LEVEL_COLOURS, AlertsPanel
 from grace_desktop.ui.qt import QCheckBox, QLineEdit, QSettings
 from grace_desktop.ui.settings_panel import SettingsPanel
 from grace_desktop.ui.tasks import TaskKeeper
-from grace_desktop.ui.venue_config import VenueConfig
+from grace_desktop.ui.venue_config import migrate_legacy
+from grace_desktop.ui.venue_settings_box import QMessageBox
 
 
 @pytest.fixture
@@ -37,8 +41,7 @@ async def panel(qtbot, store, tmp_path):
     async def saver(account, settings):
         await asyncio.to_thread(store.settings.save, account, settings)
 
-    qs = QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat)
-    widget.bind(["paper", "swing"], store.settings.get, saver, qs)
+    widget.bind(["paper", "swing"], store.settings.get, saver)
     yield widget
 
 
@@ -111,54 +114,132 @@ class MemoryKeyring(KeyringBackend):
         self.items.pop((service, username), None)
 
 
-async def test_venue_config_validated_and_secret_never_displayed(panel, tmp_path):
-    panel.venue_editors["mango_url"].setText("ftp://nope")
-    assert panel.save_venue_config() is None
-    assert "mango_url" in panel.venue_status.text()
-    panel.venue_editors["mango_url"].setText("http://127.0.0.1:3000")
-    panel.venue_editors["spot_key_file"].setText(str(tmp_path / "missing.json"))
-    assert panel.save_venue_config() is None and "no such file" in panel.venue_status.text()
-    key = tmp_path / "id.json"
-    key.write_text("[1,2,3]")
-    panel.venue_editors["spot_key_file"].setText(str(key))
-    panel.venue_editors["spot_slippage_bps"].setText("75")
-    config = panel.save_venue_config()
-    assert config == VenueConfig(mango_url="http://127.0.0.1:3000", spot_key_file=str(key), spot_slippage_bps=75)
-    reloaded = VenueConfig.load(QSettings(str(tmp_path / "ui.ini"), QSettings.Format.IniFormat))
-    assert reloaded == config
-    # The ini holds paths and URLs only, never the key file's contents.
-    assert "[1,2,3]" not in (tmp_path / "ui.ini").read_text()
-
-    ring = MemoryKeyring()
+@pytest.fixture
+def ring():
     previous = keyring.get_keyring()
-    keyring.set_keyring(ring)
-    try:
-        panel.router_key_edit.setText("s3cret-router-key")
-        task = panel.store_router_key()
-        assert panel.router_key_edit.text() == ""  # cleared at once, never shown again
+    memory = MemoryKeyring()
+    keyring.set_keyring(memory)
+    yield memory
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+async def venues(panel, store):
+    """The panel's venue box bound to the real database through the service functions."""
+
+    async def saver(settings):
+        await save_venue_settings(store, settings)
+        return "Saved."
+
+    panel.venues.bind(lambda: load_venue_settings(store), saver)
+    await asyncio.sleep(0.05)  # the keyring probes
+    return panel.venues
+
+
+async def _until(predicate, timeout=5.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.01)
+
+
+async def test_venue_settings_validated_and_saved_to_the_database(venues, store, tmp_path):
+    venues.editors["mango_url"].setText("ftp://nope")
+    assert venues.save() is None
+    assert "mango_url" in venues.status.text() and venues.editors["mango_url"].property("invalid") is True
+    venues.editors["mango_url"].setText("http://127.0.0.1:3000/api")
+    venues.editors["mango_enabled"].setChecked(True)
+    shared = tmp_path / "id.json"
+    shared.write_text("[1,2,3]")
+    os.chmod(shared, 0o644)
+    venues.editors["spot_keypair_file"].setText(str(shared))
+    venues.editors["spot_slippage_bps"].setText("75")
+    venues.editors["spot_tokens"].setText("SOL, BONK")
+    venues.editors["spot_router"].setCurrentText("gmgn")
+    venues.editors["spot_router_url"].setText("https://gmgn.ai")
+    venues.editors["feed"].setCurrentText("live")
+    await venues.save()
+    assert f"chmod 600 {shared}" in venues.status.text()  # refused with the command that fixes it
+    assert venues.editors["spot_keypair_file"].property("invalid") is True
+    assert store.app_settings.venue_settings() is None
+    os.chmod(shared, 0o600)
+    await venues.save()
+    assert venues.status.text() == "Saved."
+    assert store.app_settings.venue_settings() == VenueSettings(
+        mango_enabled=True, mango_url="http://127.0.0.1:3000/api", spot_keypair_file=str(shared),
+        spot_slippage_bps=75, spot_tokens=("SOL", "BONK"), spot_router="gmgn", spot_router_url="https://gmgn.ai",
+        feed="live")
+    assert "[1,2,3]" not in venues.status.text()
+
+
+async def test_plain_http_to_another_machine_needs_the_users_yes(venues, store):
+    venues.editors["mango_enabled"].setChecked(True)
+    venues.editors["mango_url"].setText("http://10.1.2.3:3000/api")
+    assert venues.save() is None  # asks first
+    box = venues.confirm_box
+    assert box is not None and box.isVisible() and "no authentication" in box.text()
+    box.button(QMessageBox.StandardButton.No).click()
+    await _until(lambda: venues.status.text().startswith("Not saved"))
+    assert store.app_settings.venue_settings() is None and venues.confirm_box is None
+    venues.save()
+    venues.confirm_box.button(QMessageBox.StandardButton.Yes).click()
+    await _until(lambda: store.app_settings.venue_settings() is not None)
+    saved = store.app_settings.venue_settings()
+    assert saved.mango_insecure_confirmed and saved.mango_url == "http://10.1.2.3:3000/api"
+    # Saving the same URL again does not ask again; another URL does.
+    venues.show_settings(saved)
+    assert venues.save() is not None
+    venues.editors["mango_url"].setText("http://10.9.9.9:3000/api")
+    assert venues.save() is None and venues.confirm_box is not None
+    venues.confirm_box.button(QMessageBox.StandardButton.No).click()
+
+
+async def test_each_key_goes_to_its_own_keyring_slot_and_is_never_shown(venues, ring):
+    for slot, secret in (("jupiter_api_key", "jup-s3cret"), ("gmgn_api_key", "gmgn-s3cret")):
+        venues.secret_edits[slot].setText(secret)
+        task = venues.store_secret(slot)
+        assert venues.secret_edits[slot].text() == ""  # cleared at once, never shown again
         await task
-        assert ring.items == {("grace-desktop", "spot_router_api_key"): "s3cret-router-key"}
-        assert panel.router_key_state.text() == "A key is stored in the system keyring."
-        assert "s3cret" not in (tmp_path / "ui.ini").read_text()
-        await panel._forget_key()
-        assert ring.items == {} and panel.router_key_state.text() == "No key stored."
-    finally:
-        keyring.set_keyring(previous)
+        assert venues.secret_states[slot].text() == "Stored in the system keyring."
+    assert ring.items == {("grace-desktop", "jupiter_api_key"): "jup-s3cret",
+                          ("grace-desktop", "gmgn_api_key"): "gmgn-s3cret"}
+    await venues.forget_secret("gmgn_api_key")
+    assert ring.items == {("grace-desktop", "jupiter_api_key"): "jup-s3cret"}
+    assert venues.secret_states["gmgn_api_key"].text() == "Nothing stored."
 
 
-async def test_router_key_refused_by_keyring_says_so_without_the_key(panel):
+async def test_key_refused_by_keyring_says_so_without_the_key(venues):
     # This machine's default backend may be keyring's "fail" backend; force it to be sure.
     from keyring.backends import fail
 
     previous = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
     try:
-        panel.router_key_edit.setText("s3cret-router-key")
-        await panel.store_router_key()
-        assert panel.router_key_state.text().startswith("Not stored")
-        assert "s3cret" not in panel.router_key_state.text()
+        venues.secret_edits["jupiter_api_key"].setText("s3cret-router-key")
+        await venues.store_secret("jupiter_api_key")
+        assert venues.secret_states["jupiter_api_key"].text().startswith("Not stored")
+        assert "s3cret" not in venues.secret_states["jupiter_api_key"].text()
     finally:
         keyring.set_keyring(previous)
+
+
+async def test_old_qsettings_values_move_to_the_database_once(store, tmp_path, ring):
+    ini = tmp_path / "old.ini"
+    old = QSettings(str(ini), QSettings.Format.IniFormat)
+    for name, value in (("mango_url", "http://localhost:3000"), ("spot_router_url", "https://api.jup.ag/swap/v1"),
+                        ("spot_rpc_url", "https://rpc.example"), ("spot_slippage_bps", 80)):
+        old.setValue(f"venues/{name}", value)
+    old.sync()
+    ring.items[("grace-desktop", "spot_router_api_key")] = "old-key"
+    assert await migrate_legacy(store, old)
+    assert store.app_settings.venue_settings() == VenueSettings(
+        mango_url="http://localhost:3000/api", spot_router_url="https://api.jup.ag", spot_rpc_url="https://rpc.example",
+        spot_slippage_bps=80)  # the Mango account comes over switched off
+    assert ring.items == {("grace-desktop", "jupiter_api_key"): "old-key"}
+    assert "venues" not in QSettings(str(ini), QSettings.Format.IniFormat).childGroups()
+    old.setValue("venues/mango_url", "http://other:1/api")  # a stale copy written back later is ignored
+    assert not await migrate_legacy(store, old)
+    assert store.app_settings.venue_settings().mango_url == "http://localhost:3000/api"
 
 
 def alert(ts, level, title, text="", market=""):
