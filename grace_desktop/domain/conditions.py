@@ -31,6 +31,32 @@ class ExitRule(str, Enum):
     LIQUIDATION_GUARD = "liquidation_guard"
 
 
+class ExitSource(str, Enum):
+    """Where an armed exit came from; it decides which switch governs it."""
+
+    ATTACHED = "attached"  # the user attached it to an order or a position: an order the user gave
+    SETTINGS = "settings"  # an account-wide TP % / SL % / trailing % rule from settings
+    GUARD = "guard"  # the liquidation guard
+
+
+def exit_executes(source: ExitSource, *, alert_only: bool, auto_trading: bool, guard_enabled: bool) -> bool:
+    """Whether a fired exit sends its close (True) or only alerts (False).
+
+    What the user attached executes whatever the auto-trading switch, unless the user chose
+    alert-only for it; that switch governs only the account-wide rules, and the guard has its own.
+    """
+    if source is ExitSource.ATTACHED:
+        return not alert_only
+    if source is ExitSource.GUARD:
+        return guard_enabled
+    return auto_trading and not alert_only
+
+
+def entry_executes(*, alert_only: bool) -> bool:
+    """An entry condition the user armed places its order when reached, unless it is alert-only."""
+    return not alert_only
+
+
 def _optional_bound(field: str, value: float | None) -> float | None:
     if value is None:
         return None

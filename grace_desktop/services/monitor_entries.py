@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from grace_desktop.domain.conditions import EntryCondition
+from grace_desktop.domain.conditions import EntryCondition, entry_executes
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.storage.records import ConditionRecord
 
@@ -64,13 +64,14 @@ class EntryConditions:
         store = monitor.store
         assert record.id is not None
         now = monitor.now()
-        settings = monitor.trading.settings(record.account)
-        if not settings.auto_trading_enabled:
+        # An entry the user armed is an order the user gave: it goes out whatever the auto-trading
+        # switch, unless the user chose alert-only for it.
+        if not entry_executes(alert_only=record.alert_only):
             await store.write(store.conditions.set_status, record.id, "fired", fired_price=price,
                               reason="alert only", ts=now)
-            monitor.alerts.warning("Entry condition reached", f"{record.market} at {price:g}; auto-trading is off, "
+            monitor.alerts.warning("Entry condition reached", f"{record.market} at {price:g}; alert-only was chosen, "
                                    "no order sent", account=record.account, market=record.market)
-            monitor.decide(record.account, record.market, "entry", price, "alert", "auto-trading off")
+            monitor.decide(record.account, record.market, "entry", price, "alert", "alert-only")
             return
         p = record.params
         await store.write(store.conditions.set_status, record.id, "fired", fired_price=price, reason="entry", ts=now)

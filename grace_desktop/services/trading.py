@@ -249,7 +249,8 @@ class TradingService:
                                      "price_below": conditions.entry_below, "price_above": conditions.entry_above}
         for name in _ENTRY_EXIT_PARAMS:
             params[name] = getattr(conditions, name)
-        record = ConditionRecord(account, market, "entry", params, created_at=self._clock(), venue=selection.name)
+        record = ConditionRecord(account, market, "entry", params, created_at=self._clock(), venue=selection.name,
+                                 alert_only=conditions.alert_only)
         try:
             cond_id = await self.store.write(self.store.conditions.add, record)
         except StorageError as exc:
