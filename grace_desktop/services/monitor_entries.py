@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_EXIT_PARAMS = ("take_profit", "stop_loss", "take_profit_percent", "stop_loss_percent", "trailing_percent")
 
 
 class EntryConditions:
@@ -76,7 +75,10 @@ class EntryConditions:
         p = record.params
         await store.write(store.conditions.set_status, record.id, "fired", fired_price=price, reason="entry", ts=now)
         try:
-            exits = TradeConditions(**{name: p.get(name) for name in _EXIT_PARAMS})
+            exits = TradeConditions(take_profit=p.get("take_profit"), stop_loss=p.get("stop_loss"),
+                                    take_profit_percent=p.get("take_profit_percent"),
+                                    stop_loss_percent=p.get("stop_loss_percent"),
+                                    trailing_percent=p.get("trailing_percent"))
             result = await monitor.trading.execute_trade(
                 str(p["side"]), float(p["size"]), record.market, record.account,
                 leverage=float(p["leverage"]), conditions=exits if exits.has_exits else None,
