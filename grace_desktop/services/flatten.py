@@ -12,7 +12,10 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 
+from grace_desktop.domain import margin
+from grace_desktop.domain.conditions import position_exit_problems
 from grace_desktop.domain.enums import OrderSide, OrderStatus, OrderType
+from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.models import Order, Position
 from grace_desktop.services.monitor import PositionMonitor
 from grace_desktop.services.trade_types import TradeConditions, TradeResult
@@ -102,8 +105,22 @@ class PositionActions:
 
     async def edit_exits(self, venue: str | None, account: str, market: str, *, take_profit: float | None,
                          stop_loss: float | None, trailing_percent: float | None, alert_only: bool = False) -> str:
-        """Set the position's exits to these (None removes that kind); returns what changed."""
+        """Set the position's exits to these (None removes that kind); returns what changed.
+
+        Raises DomainError, with every reason, when a level is already crossed by the mark or a
+        stop lies past the liquidation price; nothing is changed then."""
         name = venue or self.trading.selector.primary
+        held = await self.trading.find_position(account, market, name)
+        if held is None:
+            raise DomainError("position", f"no open position in {market} on {name}")
+        position = held[1]
+        mark = self.trading.mark(market, name) or position.entry_price
+        spec = self.trading.spec(market, name)
+        liq = margin.position_liquidation_price(position, spec.maint_margin) if spec is not None and spec.is_perp \
+            else None
+        problems = position_exit_problems(position.side, mark, liq, take_profit=take_profit, stop_loss=stop_loss)
+        if problems:
+            raise DomainError(problems[0].split(":")[0], "; ".join(p.split(": ", 1)[1] for p in problems))
         conditions = TradeConditions(take_profit=take_profit, stop_loss=stop_loss, trailing_percent=trailing_percent,
                                      alert_only=alert_only)
         armed = await self.store.read(self.store.conditions.armed, account, market, name)
