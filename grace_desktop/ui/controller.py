@@ -41,6 +41,7 @@ class TradingController:
         self._confirming: dict[str, str] = {}  # client id -> where its "sent, confirming…" was shown
         self._bind_panels()
         self.orders = OrdersController(window, services)
+        window.settings_panel.confirm = self.orders.confirm_settings  # asks before closing positions at once
         self._connect()
         self._load_initial()
         # The monitor records equity every sweep; redraw the curve while its tab is open.
@@ -252,10 +253,19 @@ class TradingController:
 
     def set_auto_trading(self, on: bool) -> asyncio.Task[Any] | None:
         current = self.trading.settings(self.account)
-        self._reflect_auto_trading(on)
         if current.auto_trading_enabled == on:
+            self._reflect_auto_trading(on)
             return None
-        return self.window.tasks.spawn(self._save_settings(current.updated(auto_trading_enabled=on)), "auto-trading")
+        wanted = current.updated(auto_trading_enabled=on)
+
+        def save() -> asyncio.Task[Any] | None:
+            self._reflect_auto_trading(on)
+            return self.window.tasks.spawn(self._save_settings(wanted), "auto-trading")
+
+        if not self.orders.confirm_settings(self.account, wanted, save):
+            self._reflect_auto_trading(current.auto_trading_enabled)  # unchanged until the user says yes
+            return None
+        return save()
 
     async def _save_settings(self, settings: AccountSettings) -> None:
         await self.trading.save_settings(self.account, settings)
