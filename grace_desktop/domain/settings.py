@@ -10,7 +10,6 @@ from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.risk import RiskLimits
 from grace_desktop.domain.volatility import VolatilityTier
 
-
 # No venue this application speaks offers more; each venue's own maximum bounds it further
 # (check_venue_limits).
 HARD_MAX_LEVERAGE = 100.0

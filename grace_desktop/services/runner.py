@@ -22,6 +22,7 @@ from typing import Any
 from grace_desktop.domain import margin
 from grace_desktop.domain.enums import OrderStatus
 from grace_desktop.services.container import Services, VenueUnavailableError, build_services, check_venue
+from grace_desktop.services.protection import protection_lines
 from grace_desktop.storage import StorageError, open_storage
 
 log = logging.getLogger("grace_desktop")
@@ -154,6 +155,10 @@ async def _headless(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)
     log.info("headless: monitoring account %s on %s (data: %s); Ctrl-C to stop", services.account, args.venue,
              store.path)
+    protected = protection_lines(services.monitor)
+    log.info("headless: protecting %d position(s) and entry condition(s)%s", len(protected), ":" if protected else "")
+    for line in protected:
+        log.info("headless:   %s", line)
     try:
         await stop.wait()
     finally:

@@ -212,6 +212,9 @@ class TradingService:
         exits = conditions if conditions is not None and conditions.has_exits else None
         order = await self.orders.send(selection.name, request, purpose=purpose, exits=exits,
                                        position_before=position_before, trigger_price=trigger_price)
+        if not reduce_only:  # closes log themselves ("closing …"); opens and adds said nothing before (QA 24)
+            log.info("order %s %s: %s %g %s at %gx on %s%s", order.client_id, order.status.value, side.value, amount,
+                     market, request.leverage, selection.name, f" ({purpose})" if purpose else "")
         return self._result(order, decision, selection)
 
     def _select(self, venue: str | None, spec: MarketSpec, settings: AccountSettings) -> Selection:

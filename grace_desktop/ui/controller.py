@@ -104,7 +104,7 @@ class TradingController:
         self._show_account_status()
         self._reflect_auto_trading(self.trading.settings(self.account).auto_trading_enabled)
         w.alerts.load_recent(self.services.store.alerts.recent(limit=200))
-        w.chart.set_equity_curve(self.services.store.equity.curve(self.account))
+        self.refresh_equity(force=True)
         for name, _venue in self.services.selector.venues.items():
             w.status.set_venue(name, True, "starting")
         self.refresh_levels()
@@ -144,7 +144,9 @@ class TradingController:
 
     async def _load_equity(self) -> None:
         points = await asyncio.to_thread(self.services.store.equity.curve, self.account)
-        self.window.chart.set_equity_curve(points)
+        # The journal keeps a point a minute; the curve ends at the equity now, as the status bar shows it (QA 14).
+        now = margin.equity(self.trading.portfolio(self.account))
+        self.window.chart.set_equity_curve([*points, (time.time(), now)])
 
     def _on_alerts(self, alerts: list[Any]) -> None:
         self.window.alerts.add_alerts(alerts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from grace_desktop.ui.position_exits import PositionExitsEditor
 from grace_desktop.ui.positions_model import (
     COL_ACCOUNT,
     COL_ACTIONS,
@@ -16,7 +17,6 @@ from grace_desktop.ui.positions_model import (
     PositionsModel,
     RowKey,
 )
-from grace_desktop.ui.position_exits import PositionExitsEditor
 from grace_desktop.ui.qt import (
     BLUE,
     GREEN,

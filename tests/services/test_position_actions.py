@@ -101,3 +101,17 @@ async def test_settings_that_would_close_a_position_at_once_are_named(services):
     assert [(h.position.market, h.rule.value) for h in hits] == [(SOL, "stop_loss")]
     assert "SOL-PERP long 10" in hits[0].text
     assert closes_at_once(services.monitor, services.account, both.updated(stop_loss_percentage=5.0)) == []
+
+
+async def test_opens_are_logged_and_headless_lists_what_it_protects(services, caplog):
+    """QA 24: the log said only closes; --headless said only "monitoring account paper"."""
+    from grace_desktop.services.protection import protection_lines
+
+    with caplog.at_level("INFO", logger="grace_desktop.services.trading"):
+        await _buy(services, SOL, conditions=TradeConditions(stop_loss=90.0))
+    assert any("filled: buy 10 SOL-PERP at 2x on paper" in r.getMessage() for r in caplog.records)
+    await _buy(services, BTC, size=0.01, conditions=TradeConditions(entry_below=50_000.0, alert_only=True))
+    await settle(services)
+    lines = protection_lines(services.monitor)
+    assert any(line.startswith("paper SOL-PERP long 10 on paper: ") and "stop loss 90" in line for line in lines)
+    assert any("entry buy 0.01 when ≤ 50000 (alert only)" in line for line in lines)

@@ -6,12 +6,13 @@ flatten all, reverse, close 25 %, exits edited in place, QA 12-14, 16-17, 19-20,
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
 from grace_desktop.app import create_main_window
-from grace_desktop.ui.order_ticket import LEVERAGE_SCALE
 from grace_desktop.services.trade_types import TradeConditions
+from grace_desktop.ui.order_ticket import LEVERAGE_SCALE
 from grace_desktop.ui.qt import QAction, QPushButton, Qt, QTableView, QtWidgets
 from tests.ui.conftest import wait_until
 
@@ -239,3 +240,37 @@ async def test_named_seams(window):
     assert window.findChild(QAction, "flattenAllAction") is not None
     assert window.findChild(QPushButton, "reverseButton") is not None
     assert isinstance(window.findChild(QTableView, "positionsTable"), QTableView)
+
+
+async def test_ticket_shows_the_volatility_estimate_age_and_whether_the_cap_applies(window):
+    """Finding 10: the ticket says how much market time the estimate rests on and whether it caps."""
+    ticket = window.ticket
+    ticket.set_market(BTC)
+    ticket.recompute()
+    assert "volatility: no data yet" in ticket.mark_label.text()
+    t0 = time.time() + 1  # market time goes on from the fixture's first ticks (stamped now)
+    for i in range(1, 13):  # two minutes of market time, a tick every 10 s
+        await window.services.paper.push_tick(BTC, 60_000.0 + (-1) ** i * 30, ts=t0 + 10 * i)
+    await wait_until(lambda: window.services.trading.volatility(BTC).daily is not None, what="estimate")
+    ticket.recompute()
+    assert "not trusted, no cap yet" in ticket.mark_label.text() and "2 min" in ticket.mark_label.text()
+    for i in range(13, 100):  # past a quarter of the one-hour half-life
+        await window.services.paper.push_tick(BTC, 60_000.0 + (-1) ** i * 30, ts=t0 + 10 * i)
+    await wait_until(lambda: window.services.trading.volatility(BTC).trusted, what="trusted")
+    ticket.recompute()
+    assert "the cap applies" in ticket.mark_label.text()
+
+
+async def test_equity_tab_ends_at_the_equity_now(window):
+    """QA 14: the curve's headline is the equity the status bar shows, not the last minute's point."""
+    from grace_desktop.domain import margin
+    from grace_desktop.ui import formatting as fmt
+
+    await buy(window, BTC, 0.05, leverage=5)
+    await window.services.paper.push_tick(BTC, 60_900.0)
+    await wait_until(lambda: window.services.trading.mark(BTC) == 60_900.0, what="mark moved")
+    await window.services.trading.refresh_portfolio("paper")
+    await window.controller.refresh_equity(force=True)
+    now = margin.equity(window.services.trading.portfolio("paper"))
+    assert fmt.money(now) in window.chart.equity_label.text()
+    assert "over 1 points" not in window.chart.equity_label.text()
