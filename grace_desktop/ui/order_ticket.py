@@ -312,6 +312,7 @@ class OrderTicket(QWidget):
         self.leverage_slider.setEnabled(perp)
         self.leverage_spin.setEnabled(perp)
         vol = volatility_note(self.backend, spec.name if spec else "")  # its age, and whether the cap applies
+        self.mark_label.setWordWrap(True)  # the note may take a second line rather than widen the ticket
         self.mark_label.setText(f"Mark {fmt.price(p.mark, tick)}{vol}" if spec else "—")
         if p.cap is not None:
             self.cap_label.setText(f"Max leverage lowered to {p.allowed_leverage:g}x — {p.cap.reason}")

@@ -35,6 +35,7 @@ class OrdersController:
         self.flatten_reports: list[Any] = []
         w = window
         w.orders_panel.set_accounts(services.accounts() or [services.account])
+        w.orders_panel.tick_sizes = {m: spec.tick_size for m, spec in services.trading.markets().items()}
         w.orders_panel.cancel_order_requested.connect(
             lambda venue, account, cid: self._spawn(self._cancel_order(venue, account, cid), "cancel order"))
         w.orders_panel.edit_order_requested.connect(

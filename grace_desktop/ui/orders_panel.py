@@ -92,6 +92,7 @@ class OrdersPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("ordersPanel")
         self.rows: list[OrdersRow] = []
+        self.tick_sizes: dict[str, float] = {}  # per market, to print levels as the market quotes them
         self.account_combo = combo(self, "ordersAccountCombo")
         self.account_combo.addItem(ALL_ACCOUNTS)
         self.account_combo.currentTextChanged.connect(lambda _t: self._fill())
@@ -107,8 +108,9 @@ class OrdersPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COLUMNS.index("Detail"), QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(70)
         self.table.itemSelectionChanged.connect(self._on_selection)
         self.empty = QLabel("No resting orders or armed conditions", self.table.viewport())
         self.empty.setObjectName("ordersEmptyHint")
@@ -175,7 +177,7 @@ class OrdersPanel(QWidget):
         rows = self._visible()
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
-            level = "" if row.level is None else fmt.price(row.level, 10 ** -6).rstrip("0").rstrip(".")
+            level = "" if row.level is None else fmt.price(row.level, self.tick_sizes.get(row.market, 1e-6))
             cells = (KIND_LABELS.get(row.kind, "Limit"), row.market, row.side, row.size, level, row.detail,
                      row.account, row.venue)
             for col, text in enumerate(cells):
