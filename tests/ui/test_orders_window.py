@@ -295,3 +295,31 @@ async def test_journal_and_settings_get_room_when_raised(window):
     field = window.settings_panel.editors["trailing_stop_percentage"]
     bottom = field.mapTo(window.settings_panel, field.rect().bottomLeft()).y()
     assert field.isVisible() and bottom <= window.settings_panel.height(), (bottom, window.settings_panel.height())
+
+
+def test_positions_of_every_venue_with_a_venue_column(qtbot):
+    """Positions held on a second venue are listed beside the primary's, each with its venue."""
+    from grace_desktop.domain.models import Portfolio, Position
+    from grace_desktop.ui.positions_model import COL_VENUE
+    from grace_desktop.ui.positions_panel import PositionsPanel
+    from tests.ui.domain_backend import SPECS
+
+    panel = PositionsPanel()
+    qtbot.addWidget(panel)
+    panel.model.set_markets(SPECS)
+    panel.model.primary_venue = "paper"
+    pos = Position("paper", BTC, "long", 0.1, 60_000.0, leverage=5, collateral=1_200.0)
+    panel.model.set_portfolio(Portfolio("paper", 10_000.0, (pos,), {BTC: 60_500.0}), "paper")
+    panel.model.set_portfolio(Portfolio("paper", 5_000.0, (pos,), {BTC: 59_000.0}), "mango_v3")
+    assert panel.model.rowCount() == 2
+    assert sorted(panel.model.row_at(r).cells()[0][COL_VENUE] for r in range(2)) == ["mango_v3", "paper"]
+    panel.model.update_marks({BTC: 61_000.0})  # the window's ticks are the primary venue's
+    marks = {panel.model.row_at(r).venue: panel.model.row_at(r).mark for r in range(2)}
+    assert marks == {"paper": 61_000.0, "mango_v3": 59_000.0}
+    panel.set_venue_column_visible(True)
+    assert not panel.table.isColumnHidden(COL_VENUE)
+    panel.table.selectRow(1)
+    with qtbot.waitSignal(panel.close_requested_at, timeout=1000) as sig:
+        panel.close_selected(0.75)
+    assert sig.args[0] == panel.model.row_at(panel.proxy.mapToSource(panel.proxy.index(1, 0)).row()).venue
+    assert sig.args[1:] == ["paper", BTC, 0.75]
