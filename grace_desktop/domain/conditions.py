@@ -31,6 +31,32 @@ class ExitRule(str, Enum):
     LIQUIDATION_GUARD = "liquidation_guard"
 
 
+class ExitSource(str, Enum):
+    """Where an armed exit came from; it decides which switch governs it."""
+
+    ATTACHED = "attached"  # the user attached it to an order or a position: an order the user gave
+    SETTINGS = "settings"  # an account-wide TP % / SL % / trailing % rule from settings
+    GUARD = "guard"  # the liquidation guard
+
+
+def exit_executes(source: ExitSource, *, alert_only: bool, auto_trading: bool, guard_enabled: bool) -> bool:
+    """Whether a fired exit sends its close (True) or only alerts (False).
+
+    What the user attached executes whatever the auto-trading switch, unless the user chose
+    alert-only for it; that switch governs only the account-wide rules, and the guard has its own.
+    """
+    if source is ExitSource.ATTACHED:
+        return not alert_only
+    if source is ExitSource.GUARD:
+        return guard_enabled
+    return auto_trading and not alert_only
+
+
+def entry_executes(*, alert_only: bool) -> bool:
+    """An entry condition the user armed places its order when reached, unless it is alert-only."""
+    return not alert_only
+
+
 def _optional_bound(field: str, value: float | None) -> float | None:
     if value is None:
         return None
@@ -180,3 +206,24 @@ class TrailingStop:
 
     def is_hit(self, price: float) -> bool:
         return self.stop_direction.crossed(self.stop_price, price)
+
+
+def position_exit_problems(side: Side | str, mark: float, liquidation: float | None, *,
+                           take_profit: float | None, stop_loss: float | None) -> list[str]:
+    """Why these exits cannot be set on an open position now (empty: they can).
+
+    Judged against the mark, not the entry: a level the mark has already crossed would fire
+    on the next tick. A stop past the liquidation price could never fire before liquidation.
+    """
+    side = Side.parse(side)
+    mark = v.positive("mark", mark)
+    above, below = ("above", "below") if side is Side.LONG else ("below", "above")
+    problems: list[str] = []
+    if take_profit is not None and (take_profit - mark) * side.sign <= 0:
+        problems.append(f"take_profit: a {side.value}'s take-profit must be {above} the mark {mark:.10g}")
+    if stop_loss is not None:
+        if (stop_loss - mark) * side.sign >= 0:
+            problems.append(f"stop_loss: a {side.value}'s stop-loss must be {below} the mark {mark:.10g}")
+        elif liquidation is not None and 0 < liquidation < float("inf") and (stop_loss - liquidation) * side.sign <= 0:
+            problems.append(f"stop_loss: liquidated at {liquidation:.10g} before the stop at {stop_loss:.10g}")
+    return problems

@@ -89,6 +89,14 @@ def position_liquidation_price(position: Position, maint_margin: float) -> float
     return liquidation_price(position.side, position.entry_price, position.leverage, maint_margin)
 
 
+def position_margin(position: Position) -> float:
+    """Margin the position holds: its isolated collateral, or its initial margin at entry when the venue
+    reports none (cross margin)."""
+    if position.collateral > 0:
+        return position.collateral
+    return required_margin(position.size, position.entry_price, position.leverage)
+
+
 def is_liquidatable(position: Position, mark: float, maint_margin: float) -> bool:
     """True once equity has fallen to the maintenance margin (the liquidation price is crossed)."""
     liq = position_liquidation_price(position, maint_margin)

@@ -10,6 +10,11 @@ from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.risk import RiskLimits
 from grace_desktop.domain.volatility import VolatilityTier
 
+# No venue this application speaks offers more; each venue's own maximum bounds it further
+# (check_venue_limits).
+HARD_MAX_LEVERAGE = 100.0
+LEVERAGE_FIELDS = ("default_leverage", "max_leverage", "max_account_leverage", "vol_cap_1", "vol_cap_2", "vol_cap_3")
+
 
 @dataclass(frozen=True, slots=True)
 class AccountSettings:
@@ -47,12 +52,15 @@ class AccountSettings:
                 object.__setattr__(self, f.name, v.finite(f.name, value))
         for name in ("take_profit_percentage", "stop_loss_percentage", "trailing_stop_percentage"):
             pct = getattr(self, name)
-            if not 0 < pct < 100:
-                raise DomainError(name, f"must be between 0 and 100 %, got {pct:g}")
-        for name in ("default_leverage", "max_leverage", "max_account_leverage", "vol_cap_1", "vol_cap_2", "vol_cap_3"):
+            if pct <= 0:
+                # 0 % would put the level at the entry price: the rule would fire on the first tick.
+                raise DomainError(name, f"must be more than 0 % (a level at the entry price fires at once), got {pct:g}")
+            if pct >= 100:
+                raise DomainError(name, f"must be less than 100 %, got {pct:g}")
+        for name in LEVERAGE_FIELDS:
             v.leverage(name, getattr(self, name))
-        if self.max_leverage > 100:
-            raise DomainError("max_leverage", f"must be at most 100x, got {self.max_leverage:g}")
+            if getattr(self, name) > HARD_MAX_LEVERAGE:
+                raise DomainError(name, f"must be at most {HARD_MAX_LEVERAGE:g}x, got {getattr(self, name):g}x")
         if self.default_leverage > self.max_leverage:
             raise DomainError(
                 "default_leverage", f"{self.default_leverage:g}x is above max_leverage {self.max_leverage:g}x"
@@ -63,12 +71,14 @@ class AccountSettings:
                 raise DomainError(f"vol_threshold_{i}", f"must be a daily fraction in (0, 5), got {t:g}")
         if not thresholds[0] < thresholds[1] < thresholds[2]:
             raise DomainError("vol_threshold_2", "volatility thresholds must increase (1 < 2 < 3)")
-        if not 0 < self.liquidation_guard_buffer_pct < 50:
-            raise DomainError("liquidation_guard_buffer_pct", f"must be in (0, 50) %, got {self.liquidation_guard_buffer_pct:g}")
-        if not 0 < self.liquidation_guard_reduce_fraction <= 1:
-            raise DomainError(
-                "liquidation_guard_reduce_fraction", f"must be in (0, 1], got {self.liquidation_guard_reduce_fraction:g}"
-            )
+        buffer = self.liquidation_guard_buffer_pct
+        if not 0 < buffer < 50:
+            raise DomainError("liquidation_guard_buffer_pct",
+                              f"must be more than 0 % and less than 50 % of the price, got {buffer:g}")
+        fraction = self.liquidation_guard_reduce_fraction
+        if not 0 < fraction <= 1:
+            raise DomainError("liquidation_guard_reduce_fraction",
+                              f"must be more than 0 and at most 1 (1 = close it all), got {fraction:g}")
 
     def risk_limits(self) -> RiskLimits:
         return RiskLimits(
@@ -81,6 +91,14 @@ class AccountSettings:
                 VolatilityTier(self.vol_threshold_3, self.vol_cap_3),
             ),
         )
+
+    def check_venue_limits(self, venue_max_leverage: float) -> None:
+        """Refuse a leverage limit above what the venue's markets allow (their highest maximum)."""
+        top = v.leverage("venue_max_leverage", venue_max_leverage)
+        for name in LEVERAGE_FIELDS:
+            value = getattr(self, name)
+            if value > top:
+                raise DomainError(name, f"must be at most {top:g}x, the venue's highest market leverage; got {value:g}x")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -21,6 +21,7 @@ PriceTick = Tick
 class PortfolioChanged:
     account: str
     portfolio: Portfolio
+    venue: str = ""  # "" = the primary venue (the window's status bar and ticket quote it)
 
 
 @dataclass(frozen=True, slots=True)

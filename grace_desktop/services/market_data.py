@@ -10,12 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from grace_desktop.domain.models import MarketSpec
-from grace_desktop.domain.volatility import EwmaVolatility
+from grace_desktop.domain.volatility import EwmaVolatility, VolatilityEstimate, estimate_of
 from grace_desktop.services.selector import VenueSelector
 from grace_desktop.venues.base import Tick
-
-# Volatility is only trusted once this many returns have been seen.
-MIN_VOL_SAMPLES = 30
 
 VenueMarket = tuple[str, str]
 
@@ -47,8 +44,9 @@ class MarketData:
         primary = self.selector.primary
         return [primary] + sorted(n for n in self.selector.venues if n != primary)
 
-    def markets(self) -> dict[str, MarketSpec]:
-        return dict(self._merged)
+    def markets(self, venue: str | None = None) -> dict[str, MarketSpec]:
+        """Every market (the primary venue's spec first), or only `venue`'s."""
+        return dict(self._merged) if venue is None else dict(self._specs.get(venue, {}))
 
     def venue_markets(self, venue: str) -> dict[str, MarketSpec]:
         return dict(self._specs.get(venue, {}))
@@ -64,7 +62,7 @@ class MarketData:
         est = self._vol.get(key)
         if est is None:
             est = self._vol[key] = EwmaVolatility(self._vol_halflife)
-        est.update(tick.price, tick.ts)
+        est.update(tick.price, tick.market_time)  # market time: a fast replay is not a wild market
 
     def mark(self, market: str, venue: str | None = None) -> float | None:
         if venue is not None:
@@ -82,6 +80,13 @@ class MarketData:
         names = [venue] if venue is not None else self._venue_order()
         for name in names:
             est = self._vol.get((name, market))
-            if est is not None and est.samples >= MIN_VOL_SAMPLES:
+            if est is not None and est.ready:  # trusted: it covers enough market time
                 return est.daily
         return None
+
+    def volatility(self, market: str, venue: str | None = None) -> VolatilityEstimate:
+        """The estimate the ticket shows: figure, trusted or not (the cap applies only when trusted), age."""
+        names = [venue] if venue is not None else self._venue_order()
+        ests = [e for e in (self._vol.get((n, market)) for n in names) if e is not None]
+        best = next((e for e in ests if e.ready), ests[0] if ests else None)
+        return estimate_of(best)

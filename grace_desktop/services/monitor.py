@@ -381,7 +381,7 @@ class PositionMonitor:
         else:
             await self.resync(record.venue or self.trading.selector.primary, record.account, record.market)
 
-    def decide(self, account: str, market: str, rule: str, price: float, action: str, detail: str) -> None:
+    def decide(self, account: str, market: str, rule: str, price: float | None, action: str, detail: str) -> None:
         """Journal a decision behind the queued writes; the close it describes never waits for it."""
         try:
             self.store.write_later(self.store.decisions.record, account, market, rule, price, action, detail,

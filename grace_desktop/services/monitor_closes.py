@@ -11,7 +11,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING
 
-from grace_desktop.domain.conditions import ExitRule
+from grace_desktop.domain.conditions import ExitRule, ExitSource
 from grace_desktop.domain.enums import OrderStatus
 from grace_desktop.services.watch import Watch
 
@@ -26,6 +26,16 @@ ALERT_EVERY = 5
 
 def title(rule: ExitRule) -> str:
     return rule.value.replace("_", " ").capitalize()
+
+
+def why_alert_only(watch: Watch, rule: ExitRule) -> str:
+    """Why a fired rule does not trade, in the words of the switch that governs it."""
+    source = watch.sources.get(rule.value, ExitSource.SETTINGS)
+    if rule.value in watch.alert_only:
+        return "alert-only was chosen for it"
+    if source is ExitSource.GUARD:
+        return "the liquidation guard is switched off"
+    return "auto-trading is off (it governs the account-wide rules)"
 
 
 class CloseRunner:
@@ -44,12 +54,13 @@ class CloseRunner:
         m = self.monitor
         venue, account, market = key
         settings = m.trading.settings(account)
-        if not settings.auto_trading_enabled:
+        if not watch.executes(rule, settings):
             if rule.value not in watch.alerted:
                 watch.alerted.add(rule.value)
-                m.alerts.warning(f"{title(rule)} reached", f"{market} at {price:g}; auto-trading is off, no order sent",
+                why = why_alert_only(watch, rule)
+                m.alerts.warning(f"{title(rule)} reached", f"{market} at {price:g}; {why}, no order sent",
                                  account=account, market=market)
-                m.decide(account, market, rule.value, price, "alert", "auto-trading off")
+                m.decide(account, market, rule.value, price, "alert", why)
             return
         if key in self._closing:
             return  # one close per position, however many rules cross
@@ -61,9 +72,9 @@ class CloseRunner:
         self._closing.add(key)
         for level in watch.levels:  # disarm the rest until the position is re-read
             m.books[venue].cancel(("exit", account, market, level))
-        m.spawn(self._close(key, rule, price, fraction), name=f"close-{venue}-{account}-{market}")
+        m.spawn(self._close(key, rule, price, fraction, watch), name=f"close-{venue}-{account}-{market}")
 
-    async def _close(self, key: PositionKey, rule: ExitRule, price: float, fraction: float) -> None:
+    async def _close(self, key: PositionKey, rule: ExitRule, price: float, fraction: float, watch: Watch) -> None:
         m = self.monitor
         venue, account, market = key
         action = "close" if fraction >= 1 else f"reduce {fraction:.0%}"
@@ -114,11 +125,12 @@ class CloseRunner:
                 retry_after = getattr(order, "retry_after", None)
                 delay = m.retry_delays[min(attempt - 1, len(m.retry_delays) - 1)]
                 await asyncio.sleep(max(delay, retry_after or 0.0))
-                if not m.trading.settings(account).auto_trading_enabled:
-                    # The user stepped in: switching auto-trading off stops the retries.
-                    m.decide(account, market, rule.value, price, "gave up", "auto-trading switched off")
+                if not watch.executes(rule, m.trading.settings(account)):
+                    # The user stepped in: switching off the rule's switch stops the retries.
+                    why = why_alert_only(watch, rule)
+                    m.decide(account, market, rule.value, price, "gave up", f"switched off: {why}")
                     m.alerts.warning(f"{title(rule)}: {action} abandoned",
-                                     f"{market}: auto-trading was switched off after {attempt} failed "
+                                     f"{market}: {why} after {attempt} failed "
                                      "attempt(s); the position is open", account=account, market=market)
                     return
         finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from grace_desktop.domain.conditions import EntryCondition
+from grace_desktop.domain.conditions import EntryCondition, entry_executes
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.storage.records import ConditionRecord
 
@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-_EXIT_PARAMS = ("take_profit", "stop_loss", "take_profit_percent", "stop_loss_percent", "trailing_percent")
 
 
 class EntryConditions:
@@ -64,18 +63,22 @@ class EntryConditions:
         store = monitor.store
         assert record.id is not None
         now = monitor.now()
-        settings = monitor.trading.settings(record.account)
-        if not settings.auto_trading_enabled:
+        # An entry the user armed is an order the user gave: it goes out whatever the auto-trading
+        # switch, unless the user chose alert-only for it.
+        if not entry_executes(alert_only=record.alert_only):
             await store.write(store.conditions.set_status, record.id, "fired", fired_price=price,
                               reason="alert only", ts=now)
-            monitor.alerts.warning("Entry condition reached", f"{record.market} at {price:g}; auto-trading is off, "
+            monitor.alerts.warning("Entry condition reached", f"{record.market} at {price:g}; alert-only was chosen, "
                                    "no order sent", account=record.account, market=record.market)
-            monitor.decide(record.account, record.market, "entry", price, "alert", "auto-trading off")
+            monitor.decide(record.account, record.market, "entry", price, "alert", "alert-only")
             return
         p = record.params
         await store.write(store.conditions.set_status, record.id, "fired", fired_price=price, reason="entry", ts=now)
         try:
-            exits = TradeConditions(**{name: p.get(name) for name in _EXIT_PARAMS})
+            exits = TradeConditions(take_profit=p.get("take_profit"), stop_loss=p.get("stop_loss"),
+                                    take_profit_percent=p.get("take_profit_percent"),
+                                    stop_loss_percent=p.get("stop_loss_percent"),
+                                    trailing_percent=p.get("trailing_percent"))
             result = await monitor.trading.execute_trade(
                 str(p["side"]), float(p["size"]), record.market, record.account,
                 leverage=float(p["leverage"]), conditions=exits if exits.has_exits else None,

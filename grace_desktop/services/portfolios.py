@@ -30,8 +30,8 @@ class Portfolios:
 
     def store(self, venue: str, portfolio: Portfolio) -> None:
         self._cache[(venue, portfolio.account)] = portfolio
-        if venue == self.selector.primary:
-            self.bus.publish(PortfolioChanged(portfolio.account, self.get(portfolio.account, venue)))
+        # Every venue's: the positions panel lists them all (the status bar reads the primary's).
+        self.bus.publish(PortfolioChanged(portfolio.account, self.get(portfolio.account, venue), venue))
 
     async def refresh(self, account: str, venue: str | None = None) -> Portfolio:
         """Read the portfolio from the venue (raises VenueError) and keep it."""

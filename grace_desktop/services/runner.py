@@ -30,6 +30,7 @@ from grace_desktop.services.container import (
     check_venue,
     probe_venue,
 )
+from grace_desktop.services.protection import protection_lines
 from grace_desktop.services.venue_settings import effective_venue_settings
 from grace_desktop.storage import Storage, StorageError, open_storage
 
@@ -181,6 +182,10 @@ async def _headless(args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)
     log.info("headless: monitoring account %s on %s (data: %s); Ctrl-C to stop", services.account, args.venue,
              store.path)
+    protected = protection_lines(services.monitor)
+    log.info("headless: protecting %d position(s) and entry condition(s)%s", len(protected), ":" if protected else "")
+    for line in protected:
+        log.info("headless:   %s", line)
     try:
         await stop.wait()
     finally:

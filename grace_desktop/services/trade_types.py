@@ -21,8 +21,13 @@ class TradeConditions:
     trailing_percent: float | None = None
     entry_below: float | None = None
     entry_above: float | None = None
+    # The user chose "alert me, do not trade": the exits (and the entry) only raise an alert.
+    # Otherwise what is attached executes whatever the account's auto-trading switch.
+    alert_only: bool = False
 
     def __post_init__(self) -> None:
+        if not isinstance(self.alert_only, bool):
+            raise DomainError("alert_only", f"must be true or false, got {self.alert_only!r}")
         for name in ("take_profit", "stop_loss", "entry_below", "entry_above"):
             value = getattr(self, name)
             if value is not None:

@@ -21,7 +21,7 @@ from grace_desktop.domain.models import MarketSpec, Order, OrderRequest, Portfol
 from grace_desktop.domain.risk import RiskDecision, RiskPolicy, market_fill_price
 from grace_desktop.domain.settings import AccountSettings
 from grace_desktop.domain.sizing import round_down_to_lot
-from grace_desktop.domain.volatility import VolatilityCap
+from grace_desktop.domain.volatility import VolatilityCap, VolatilityEstimate
 from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.events import ConditionArmed, EventBus, SettingsChanged
 from grace_desktop.services.market_data import MarketData
@@ -80,6 +80,9 @@ class TradingService:
     def daily_volatility(self, market: str, venue: str | None = None) -> float | None:
         return self.market_data.daily_volatility(market, venue)
 
+    def volatility(self, market: str, venue: str | None = None) -> VolatilityEstimate:
+        return self.market_data.volatility(market, venue)
+
     def portfolio(self, account: str, venue: str | None = None) -> Portfolio:
         return self.portfolios.get(account, venue)
 
@@ -93,7 +96,15 @@ class TradingService:
             cached = self._settings[account] = self.store.settings.get(account)
         return cached
 
+    def venue_max_leverage(self, venue: str | None = None) -> float:
+        """The highest leverage any market of `venue` (default: every venue) allows: no limit may exceed it."""
+        names = [venue] if venue is not None else list(self.selector.venues)
+        tops = [spec.max_leverage for name in names for spec in self.market_data.markets(name).values()]
+        return max(tops, default=1.0)
+
     async def save_settings(self, account: str, settings: AccountSettings) -> None:
+        """Raises DomainError (nothing saved) when a limit exceeds what the venue's markets allow."""
+        settings.check_venue_limits(self.venue_max_leverage())
         await self.store.write(self.store.settings.save, account, settings)
         self._settings[account] = settings
         await self.bus.publish_async(SettingsChanged(account))  # the monitor re-plans exits under the new rules
@@ -203,6 +214,9 @@ class TradingService:
         exits = conditions if conditions is not None and conditions.has_exits else None
         order = await self.orders.send(selection.name, request, purpose=purpose, exits=exits,
                                        position_before=position_before, trigger_price=trigger_price)
+        if not reduce_only:  # closes log themselves ("closing …"); opens and adds said nothing before (QA 24)
+            log.info("order %s %s: %s %g %s at %gx on %s%s", order.client_id, order.status.value, side.value, amount,
+                     market, request.leverage, selection.name, f" ({purpose})" if purpose else "")
         return self._result(order, decision, selection)
 
     def _select(self, venue: str | None, spec: MarketSpec, settings: AccountSettings) -> Selection:
@@ -251,7 +265,8 @@ class TradingService:
                                      "price_below": conditions.entry_below, "price_above": conditions.entry_above}
         for name in _ENTRY_EXIT_PARAMS:
             params[name] = getattr(conditions, name)
-        record = ConditionRecord(account, market, "entry", params, created_at=self._clock(), venue=selection.name)
+        record = ConditionRecord(account, market, "entry", params, created_at=self._clock(), venue=selection.name,
+                                 alert_only=conditions.alert_only)
         try:
             cond_id = await self.store.write(self.store.conditions.add, record)
         except StorageError as exc:

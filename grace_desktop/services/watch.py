@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from grace_desktop.domain import mango_health, margin
-from grace_desktop.domain.conditions import Direction, ExitLevels, ExitRule, TrailingStop
+from grace_desktop.domain.conditions import Direction, ExitLevels, ExitRule, ExitSource, TrailingStop, exit_executes
 from grace_desktop.domain.enums import Side
 from grace_desktop.domain.models import MarketSpec, Portfolio, Position
 from grace_desktop.domain.settings import AccountSettings
@@ -25,10 +25,19 @@ class Watch:
     trailing: TrailingStop | None = None
     condition_ids: tuple[int, ...] = ()
     alerted: set[str] = field(default_factory=set)
+    # Per rule: who set it (attached by the user, an account-wide setting, the guard) and
+    # whether the user chose alert-only for it; together they say which switch governs it.
+    sources: dict[str, ExitSource] = field(default_factory=dict)
+    alert_only: set[str] = field(default_factory=set)
 
     settings: AccountSettings | None = None
     # Cross margin (Mango): the account-wide liquidation price the guard was planned at.
     liquidation: float | None = None
+
+    def executes(self, rule: ExitRule, settings: AccountSettings) -> bool:
+        """Whether `rule` firing now sends a close under `settings` (else it only alerts)."""
+        return exit_executes(self.sources.get(rule.value, ExitSource.SETTINGS), alert_only=rule.value in self.alert_only,
+                             auto_trading=settings.auto_trading_enabled, guard_enabled=settings.liquidation_guard_enabled)
 
     @property
     def fingerprint(self) -> tuple[object, ...]:
@@ -60,6 +69,8 @@ def plan_exits(
     """Resolve settings and explicit conditions into trigger levels; explicit conditions win.
     `liquidation` (cross margin) replaces the position's isolated liquidation price for the guard."""
     tp = sl = tp_pct = sl_pct = trail_pct = None
+    sources: dict[str, ExitSource] = {}
+    alert_only: set[str] = set()
     for cond in conditions:
         params = cond.params
         if cond.kind == "take_profit":
@@ -68,14 +79,25 @@ def plan_exits(
             sl, sl_pct = params.get("price"), params.get("percent")
         elif cond.kind == "trailing_stop":
             trail_pct = params.get("percent")
+        else:
+            continue
+        sources[cond.kind] = ExitSource.ATTACHED
+        if cond.alert_only:
+            alert_only.add(cond.kind)
+        else:
+            alert_only.discard(cond.kind)
     if tp is None and tp_pct is None and settings.take_profit_enabled:
         tp_pct = settings.take_profit_percentage
+        sources[ExitRule.TAKE_PROFIT.value] = ExitSource.SETTINGS
     if sl is None and sl_pct is None and settings.stop_loss_enabled:
         sl_pct = settings.stop_loss_percentage
+        sources[ExitRule.STOP_LOSS.value] = ExitSource.SETTINGS
     if trail_pct is None and settings.trailing_stop_enabled:
         trail_pct = settings.trailing_stop_percentage
+        sources[ExitRule.TRAILING_STOP.value] = ExitSource.SETTINGS
 
-    watch = Watch(position, condition_ids=tuple(c.id for c in conditions if c.id is not None), settings=settings)
+    watch = Watch(position, condition_ids=tuple(c.id for c in conditions if c.id is not None), settings=settings,
+                  sources=sources, alert_only=alert_only)
     levels = ExitLevels.resolve(
         position.side, position.entry_price, take_profit=tp, stop_loss=sl,
         take_profit_percent=tp_pct, stop_loss_percent=sl_pct,
@@ -90,6 +112,7 @@ def plan_exits(
     guard = guard_level(position, spec, settings, liquidation)
     if guard is not None:
         watch.levels[ExitRule.LIQUIDATION_GUARD.value] = guard
+        watch.sources[ExitRule.LIQUIDATION_GUARD.value] = ExitSource.GUARD
     return watch
 
 

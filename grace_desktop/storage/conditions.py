@@ -19,6 +19,7 @@ def _row_to_condition(r: sqlite3.Row) -> ConditionRecord:
         account=r["account"], market=r["market"], kind=r["kind"], params=json.loads(r["params"]),
         status=r["status"], id=r["id"], created_at=r["created_at"], fired_at=r["fired_at"],
         fired_price=r["fired_price"], reason=r["reason"], venue=r["venue"],
+        alert_only=bool(r["alert_only"]),
     )  # fmt: skip
 
 
@@ -40,10 +41,10 @@ class ConditionRepository(Repository):
         with self._store.transaction() as store:
             store.ensure_account(cond.account, cond.venue)
             cursor = store.conn.execute(
-                "INSERT INTO conditions (account, market, kind, params, status, created_at, reason, venue) "
-                "VALUES (?, ?, ?, ?, 'armed', ?, ?, ?)",
+                "INSERT INTO conditions (account, market, kind, params, status, created_at, reason, venue, alert_only) "
+                "VALUES (?, ?, ?, ?, 'armed', ?, ?, ?, ?)",
                 (cond.account, cond.market, cond.kind, params, cond.created_at or time.time(), cond.reason,
-                 cond.venue.strip()),
+                 cond.venue.strip(), int(cond.alert_only)),
             )
             return int(cursor.lastrowid)
 

@@ -34,3 +34,15 @@ class FundingRepository(Repository):
         row = self._store.query_one("SELECT COALESCE(SUM(amount), 0) AS total FROM funding" + where, params)
         assert row is not None
         return float(row["total"])
+
+    def since_opened(self, positions: list[tuple[str, str, str, float]]) -> dict[tuple[str, str, str], float]:
+        """Funding accumulated by each open position: Σ amount per (venue, account, market) since its
+        `opened_at` (inclusive). One query per position; a window holds a few dozen at most."""
+        out: dict[tuple[str, str, str], float] = {}
+        for venue, account, market, opened_at in positions:
+            row = self._store.query_one(
+                "SELECT COALESCE(SUM(amount), 0) AS total FROM funding WHERE venue = ? AND account = ? AND market = ? "
+                "AND ts >= ?", (venue, account, market, opened_at))
+            assert row is not None
+            out[(venue, account, market)] = float(row["total"])
+        return out

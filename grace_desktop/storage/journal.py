@@ -7,6 +7,7 @@ import itertools
 import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,15 @@ _INSERT = (
 BATCH_ROWS = 20_000
 CSV_HEADER = (
     "id", "closed_at_utc", "opened_at_utc", "account", "venue", "market", "side", "size", "entry_price",
-    "exit_price", "realized_pnl", "fees", "close_reason", "client_id",
+    "exit_price", "realized_pnl", "fees", "net", "close_reason", "client_id",
 )  # fmt: skip
+
+
+def _plain(x: float) -> str:
+    """A number as a trader writes it: 12 significant digits, so binary noise (67010.24999999999,
+    10.703980000000001) is gone, and never in exponent notation (spreadsheets misread it)."""
+    text = format(Decimal(f"{x:.12g}"), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _values(trade: TradeRecord) -> tuple[Any, ...]:
@@ -183,8 +191,9 @@ class TradeRepository(Repository):
                 for r in self._store.query_iter(sql, params):
                     writer.writerow((
                         r["id"], _utc(r["closed_at"]), _utc(r["opened_at"]), r["account"], r["venue"], r["market"],
-                        r["side"], repr(r["size"]), repr(r["entry_price"]), repr(r["exit_price"]),
-                        repr(r["realized_pnl"]), repr(r["fees"]), r["close_reason"], r["client_id"],
+                        r["side"], _plain(r["size"]), _plain(r["entry_price"]), _plain(r["exit_price"]),
+                        _plain(r["realized_pnl"]), _plain(r["fees"]), _plain(r["realized_pnl"] - r["fees"]),
+                        r["close_reason"], r["client_id"],
                     ))  # fmt: skip
                     count += 1
             tmp.replace(target)

@@ -143,8 +143,11 @@ class ConditionRecord:
     fired_price: float | None = None
     reason: str = ""
     venue: str = ""  # of the position it belongs to; "" for conditions stored before venues were tracked
+    alert_only: bool = False  # the user chose "alert me, do not trade" for it
 
     def __post_init__(self) -> None:
+        if not isinstance(self.alert_only, bool):
+            raise ValueError(f"alert_only: must be true or false, got {self.alert_only!r}")
         if not isinstance(self.venue, str):
             raise ValueError(f"venue: must be a string, got {self.venue!r}")
         object.__setattr__(self, "account", _text("account", self.account))

@@ -341,8 +341,14 @@ def _v8_app_meta(db: sqlite_utils.Database) -> None:
     _run(db, V8_APP_META)
 
 
+def _v9_alert_only_conditions(db: sqlite_utils.Database) -> None:
+    """A condition the user explicitly chose to only alert on (never trade). Older rows were
+    attached exits and entries, which execute: they default to 0."""
+    db.execute("ALTER TABLE conditions ADD COLUMN alert_only INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[Migration] = [
     _v1_core, _v2_audit_and_paper, _v3_journal, _v4_trailing, _v5_paper_entry_fees, _v6_venue_ledger,
-    _v7_paper_history, _v8_app_meta,
+    _v7_paper_history, _v8_app_meta, _v9_alert_only_conditions,
 ]  # fmt: skip
 LATEST_VERSION = len(MIGRATIONS)

@@ -33,7 +33,8 @@ MAX_CHART_TICKS = 20_000
 class ServicesBridge(QObject):
     prices_changed = Signal(object)  # dict[str, float]: latest price per market moved since last flush
     ticks_arrived = Signal(object)  # list[(market, ts, price)] for the chart, oldest first
-    portfolios_changed = Signal(object)  # dict[str, Portfolio]: latest per account
+    portfolios_changed = Signal(object)  # dict[str, Portfolio]: latest per account, primary venue
+    venue_portfolios_changed = Signal(object)  # dict[(venue, account), Portfolio]: every venue
     orders_updated = Signal(object)  # list[(account, Order)]
     trades_closed = Signal(object)  # list[TradeRecord]
     alerts_raised = Signal(object)  # list[AlertRecord]
@@ -49,6 +50,7 @@ class ServicesBridge(QObject):
         self._prices: dict[str, float] = {}
         self._ticks: list[tuple[str, float, float]] = []
         self._portfolios: dict[str, Any] = {}
+        self._venue_portfolios: dict[tuple[str, str], Any] = {}
         self._orders: list[tuple[str, Any]] = []
         self._trades: list[Any] = []
         self._alerts: list[Any] = []
@@ -80,7 +82,10 @@ class ServicesBridge(QObject):
             self._prices[event.market] = event.price  # type: ignore[attr-defined]
             self._ticks.append((event.market, event.ts, event.price))  # type: ignore[attr-defined]
         elif cls is PortfolioChanged:
-            self._portfolios[event.account] = event.portfolio  # type: ignore[attr-defined]
+            venue = event.venue or self.primary_venue  # type: ignore[attr-defined]
+            if venue == self.primary_venue:
+                self._portfolios[event.account] = event.portfolio  # type: ignore[attr-defined]
+            self._venue_portfolios[(venue, event.account)] = event.portfolio  # type: ignore[attr-defined]
         elif cls is OrderUpdated:
             self._orders.append((event.account, event.order))  # type: ignore[attr-defined]
         elif cls is TradeClosed:
@@ -107,6 +112,7 @@ class ServicesBridge(QObject):
         prices, self._prices = self._prices, {}
         ticks, self._ticks = self._ticks[-MAX_CHART_TICKS:], []
         portfolios, self._portfolios = self._portfolios, {}
+        venue_portfolios, self._venue_portfolios = self._venue_portfolios, {}
         orders, self._orders = self._orders, []
         trades, self._trades = self._trades, []
         alerts, self._alerts = self._alerts, []
@@ -116,6 +122,8 @@ class ServicesBridge(QObject):
             self.staleness_changed.emit(stale)
         if venues:
             self.venues_changed.emit(venues)
+        if venue_portfolios:
+            self.venue_portfolios_changed.emit(venue_portfolios)
         if portfolios:
             self.portfolios_changed.emit(portfolios)
         if ticks:

@@ -312,5 +312,6 @@ class ChartPanel(QWidget):
         change = eq[-1] - eq[0]
         colour = GREEN if change >= 0 else RED
         self.equity_label.setText(
-            f"Equity {fmt.money(float(eq[-1]))} · <span style='color:{colour}'>{change:+,.2f}</span> over {len(eq)} points"
+            f"Equity {fmt.money(float(eq[-1]))} · <span style='color:{colour}'>{change:+,.2f}</span> over "
+            f"{len(eq)} point{'' if len(eq) == 1 else 's'}"
         )

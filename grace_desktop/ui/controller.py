@@ -20,6 +20,7 @@ from grace_desktop.ui.away_report import show_away_report
 from grace_desktop.ui.bridge import ServicesBridge
 from grace_desktop.ui.chart_panel import ChartLevels
 from grace_desktop.ui.main_window import MainWindow
+from grace_desktop.ui.orders_controller import OrdersController
 from grace_desktop.ui.qt import QTimer
 from grace_desktop.ui.ticket_preview import TicketOrder, TicketPreview
 from grace_desktop.ui.tray import TrayPosition
@@ -42,6 +43,8 @@ class TradingController:
         self.results: list[Any] = []  # TradeResults of the session, newest last (tests read this)
         self._confirming: dict[str, str] = {}  # client id -> where its "sent, confirming…" was shown
         self._bind_panels()
+        self.orders = OrdersController(window, services)
+        window.settings_panel.confirm = self.orders.confirm_settings  # asks before closing positions at once
         self._connect()
         self._load_initial()
         self.away_report = show_away_report(window, services.away)
@@ -59,7 +62,9 @@ class TradingController:
         specs = self.trading.markets()
         markets = sorted(specs)
         w.positions.model.set_markets(specs)
+        w.positions.model.primary_venue = s.selector.primary
         w.positions.set_account_column_visible(len(accounts) > 1)
+        w.positions.set_venue_column_visible(len(s.selector.venues) > 1)
         w.ticket.set_backend(self.trading, accounts)
         w.chart.set_markets(markets, {m: spec.tick_size for m, spec in specs.items()})
         first = next((m for m in markets if specs[m].is_perp), markets[0] if markets else "")
@@ -68,13 +73,16 @@ class TradingController:
         w.journal.bind(s.store, accounts, markets)
         w.settings_panel.bind(accounts, self.trading.settings, self.trading.save_settings,
                               lambda: load_venue_settings(s.store), lambda v: save_and_apply(s, v))
-        w.setWindowTitle(f"Grace Desktop — {self.account} on {s.selector.primary}")
+        # "paper on paper" said one thing twice (QA 25): name the venue only when it differs.
+        where = self.account if self.account == s.selector.primary else f"{self.account} on {s.selector.primary}"
+        w.setWindowTitle(f"Grace Desktop — {where}")
 
     def _connect(self) -> None:
         w, b = self.window, self.bridge
         b.prices_changed.connect(self._on_prices)
         b.ticks_arrived.connect(w.chart.add_ticks)
         b.portfolios_changed.connect(self._on_portfolios)
+        b.venue_portfolios_changed.connect(self._on_venue_portfolios)
         b.trades_closed.connect(self._on_trades)
         b.alerts_raised.connect(self._on_alerts)
         b.venues_changed.connect(self._on_venues)
@@ -84,7 +92,8 @@ class TradingController:
         w.ticket.submit_requested.connect(self.submit)
         w.ticket.market_changed.connect(w.chart.select_market)
         w.ticket.preview_changed.connect(self._on_preview)
-        w.positions.close_requested.connect(self.close_position)
+        w.positions.close_requested_at.connect(
+            lambda venue, account, market, fraction: self.close_position(account, market, fraction, venue))
         w.positions.selection_changed.connect(lambda _account, market: w.ticket.set_market(market))
         w.chart.market_selected.connect(lambda _market: self.refresh_levels())
         w.settings_panel.settings_saved.connect(self._on_settings_saved)
@@ -96,11 +105,12 @@ class TradingController:
     def _load_initial(self) -> None:
         w = self.window
         for account in self.services.accounts() or [self.account]:
-            w.positions.model.set_portfolio(self.trading.portfolio(account))
+            for venue in self.services.selector.venues:
+                w.positions.model.set_portfolio(self.trading.portfolio(account, venue), venue)
         self._show_account_status()
         self._reflect_auto_trading(self.trading.settings(self.account).auto_trading_enabled)
         w.alerts.load_recent(self.services.store.alerts.recent(limit=200))
-        w.chart.set_equity_curve(self.services.store.equity.curve(self.account))
+        self.refresh_equity(force=True)
         for name, _venue in self.services.selector.venues.items():
             w.status.set_venue(name, True, "starting")
         self.refresh_levels()
@@ -115,11 +125,16 @@ class TradingController:
             w.chart.refresh_live()
         self._show_account_status()
 
-    def _on_portfolios(self, portfolios: dict[str, Any]) -> None:
+    def _on_venue_portfolios(self, portfolios: dict[tuple[str, str], Any]) -> None:
         model = self.window.positions.model
-        for portfolio in portfolios.values():
-            model.set_portfolio(portfolio)
+        for (venue, _account), portfolio in portfolios.items():
+            model.set_portfolio(portfolio, venue)
         self.window.positions.set_account_column_visible(len({p.account for p in model.positions()}) > 1)
+        self.window.positions.set_venue_column_visible(len(self.services.selector.venues) > 1
+                                                       or len(model.venues()) > 1)
+        self.orders.refresh_funding(time.monotonic())
+
+    def _on_portfolios(self, portfolios: dict[str, Any]) -> None:
         self._show_account_status()
         self._update_tray()
         self.window.ticket.recompute()
@@ -134,6 +149,7 @@ class TradingController:
 
     def _on_trades(self, _trades: list[Any]) -> None:
         self.window.journal.refresh()
+        self.orders.refresh()
         self.refresh_equity(force=True)
 
     def refresh_equity(self, force: bool = False) -> asyncio.Task[Any] | None:
@@ -143,7 +159,9 @@ class TradingController:
 
     async def _load_equity(self) -> None:
         points = await asyncio.to_thread(self.services.store.equity.curve, self.account)
-        self.window.chart.set_equity_curve(points)
+        # The journal keeps a point a minute; the curve ends at the equity now, as the status bar shows it (QA 14).
+        now = margin.equity(self.trading.portfolio(self.account))
+        self.window.chart.set_equity_curve([*points, (time.time(), now)])
 
     def _on_alerts(self, alerts: list[Any]) -> None:
         self.window.alerts.add_alerts(alerts)
@@ -154,6 +172,7 @@ class TradingController:
     def _on_orders(self, orders: list[tuple[str, Any]]) -> None:
         """An order that was 'sent, confirming…' has an answer now: say it where it was sent from."""
         self.window.journal.refresh()
+        self.orders.refresh()
         for _account, order in orders:
             where = self._confirming.get(order.client_id)
             if where is None or order.status.needs_resolution:
@@ -230,13 +249,14 @@ class TradingController:
             self.window.journal.refresh()
             self.refresh_levels()
 
-    def close_position(self, account: str, market: str, fraction: float) -> asyncio.Task[Any] | None:
-        return self.window.tasks.spawn(self._close(account, market, fraction), f"close {market}")
+    def close_position(self, account: str, market: str, fraction: float,
+                       venue: str | None = None) -> asyncio.Task[Any] | None:
+        return self.window.tasks.spawn(self._close(account, market, fraction, venue or None), f"close {market}")
 
-    async def _close(self, account: str, market: str, fraction: float) -> None:
+    async def _close(self, account: str, market: str, fraction: float, venue: str | None = None) -> None:
         what = "Close" if fraction >= 1 else f"Reduce {fraction:.0%} of"
         self.window.positions.show_result(f"{what} {market}: sending…", "note")
-        result = await self.trading.close_position(account, market, fraction, reason="manual")
+        result = await self.orders.close(venue, account, market, fraction)  # journaled as a decision
         self.results.append(result)
         if result.order is not None and result.order.status.needs_resolution:
             self._confirming[result.order.client_id] = "positions"
@@ -250,10 +270,19 @@ class TradingController:
 
     def set_auto_trading(self, on: bool) -> asyncio.Task[Any] | None:
         current = self.trading.settings(self.account)
-        self._reflect_auto_trading(on)
         if current.auto_trading_enabled == on:
+            self._reflect_auto_trading(on)
             return None
-        return self.window.tasks.spawn(self._save_settings(current.updated(auto_trading_enabled=on)), "auto-trading")
+        wanted = current.updated(auto_trading_enabled=on)
+
+        def save() -> asyncio.Task[Any] | None:
+            self._reflect_auto_trading(on)
+            return self.window.tasks.spawn(self._save_settings(wanted), "auto-trading")
+
+        if not self.orders.confirm_settings(self.account, wanted, save):
+            self._reflect_auto_trading(current.auto_trading_enabled)  # unchanged until the user says yes
+            return None
+        return save()
 
     async def _save_settings(self, settings: AccountSettings) -> None:
         await self.trading.save_settings(self.account, settings)

@@ -14,6 +14,7 @@ from grace_desktop.ui.alerts_panel import AlertsPanel
 from grace_desktop.ui.chart_panel import ChartPanel
 from grace_desktop.ui.journal_panel import JournalPanel
 from grace_desktop.ui.order_ticket import OrderTicket
+from grace_desktop.ui.orders_panel import OrdersPanel
 from grace_desktop.ui.positions_panel import PositionsPanel
 from grace_desktop.ui.qt import (
     QAction,
@@ -40,7 +41,7 @@ log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "grace-desktop-ui.ini"
 # Bump when the dock set changes so an old saved state is not applied to a different layout.
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2
 
 SHORTCUTS = {
     "buy": "Ctrl+B",
@@ -49,6 +50,10 @@ SHORTCUTS = {
     "focus_ticket": "Ctrl+T",
     "submit": "Ctrl+Return",
 }
+FLATTEN_ALL_SHORTCUT = "Ctrl+Shift+F"
+# Height the bottom dock area takes for each of its tabs: the journal shows a dozen rows and the
+# settings their whole form (QA 19, 20); positions and orders leave the chart its room.
+BOTTOM_HEIGHTS = {"positions": 300, "orders": 300, "journal": 430, "settings": 470}
 
 # How long quitting waits for in-flight orders and closes before cancelling them.
 SHUTDOWN_GRACE = 5.0
@@ -77,6 +82,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.chart)
         self.ticket = OrderTicket(parent=self)
         self.positions = PositionsPanel(parent=self)
+        self.orders_panel = OrdersPanel(self)
         self.journal = JournalPanel(self.tasks, self)
         self.alerts = AlertsPanel(self)
         self.settings_panel = SettingsPanel(self.tasks, self)
@@ -87,9 +93,11 @@ class MainWindow(QMainWindow):
         self._dock("ticket", "Order ticket", _scrollable(self.ticket), Qt.DockWidgetArea.RightDockWidgetArea, "ticket")
         self._dock("alerts", "Alerts", self.alerts, Qt.DockWidgetArea.RightDockWidgetArea, "bell")
         self._dock("positions", "Positions", self.positions, Qt.DockWidgetArea.BottomDockWidgetArea, "positions")
+        self._dock("orders", "Orders", self.orders_panel, Qt.DockWidgetArea.BottomDockWidgetArea, "journal")
         self._dock("journal", "Journal", self.journal, Qt.DockWidgetArea.BottomDockWidgetArea, "journal")
         self._dock("settings", "Settings", self.settings_panel, Qt.DockWidgetArea.BottomDockWidgetArea, "settings")
-        self.tabifyDockWidget(self.docks["positions"], self.docks["journal"])
+        self.tabifyDockWidget(self.docks["positions"], self.docks["orders"])
+        self.tabifyDockWidget(self.docks["orders"], self.docks["journal"])
         self.tabifyDockWidget(self.docks["journal"], self.docks["settings"])
         self.docks["positions"].raise_()
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks
@@ -105,6 +113,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._build_shortcuts()
         self.restore_layout()
+        for key, height in BOTTOM_HEIGHTS.items():
+            self.docks[key].visibilityChanged.connect(lambda shown, k=key, h=height: shown and self._fit_bottom(k, h))
         self.ticket.exits.toggled.connect(self._on_exits_toggled)
 
     # --- construction -------------------------------------------------------------------
@@ -122,6 +132,12 @@ class MainWindow(QMainWindow):
         ticket_height = self.ticket.sizeHint().height() + 40
         self.resizeDocks([self.docks["ticket"], self.docks["alerts"]],
                          [ticket_height, max(120, self.height() - ticket_height - 80)], Qt.Orientation.Vertical)
+
+    def _fit_bottom(self, key: str, height: int) -> None:
+        dock = self.docks[key]
+        if dock.isFloating() or self.dockWidgetArea(dock) != Qt.DockWidgetArea.BottomDockWidgetArea:
+            return
+        self.resizeDocks([dock], [min(height, int(self.height() * 0.6))], Qt.Orientation.Vertical)
 
     def _on_exits_toggled(self, _open: bool) -> None:
         # Opening the exits group used to push the submit button below the fold of the
@@ -147,6 +163,14 @@ class MainWindow(QMainWindow):
         self.auto_action = QAction("Auto-trading", self)
         self.auto_action.setCheckable(True)
         app_menu.addAction(self.auto_action)
+        # Triggered from the menu, its shortcut, or the tray (which finds it by object name).
+        self.flatten_action = QAction(icon("close"), "Flatten all…", self)
+        self.flatten_action.setObjectName("flattenAllAction")
+        self.flatten_action.setShortcut(QKeySequence(FLATTEN_ALL_SHORTCUT))
+        self.flatten_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.flatten_action.setToolTip("Cancel every resting order and condition, close every position at market")
+        self.addAction(self.flatten_action)  # its shortcut works with the menu bar hidden too
+        app_menu.addAction(self.flatten_action)
         app_menu.addSeparator()
         quit_action = QAction("Quit", self)
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))

@@ -28,6 +28,7 @@ from grace_desktop.ui.qt import (
     Signal,
 )
 from grace_desktop.ui.ticket_exits import ExitsBox
+from grace_desktop.ui.volatility_note import volatility_note
 from grace_desktop.ui.widgets import combo, hrow, mark_invalid, set_role
 
 # The slider moves in tenths of a leverage unit; QSlider only holds integers.
@@ -310,7 +311,8 @@ class OrderTicket(QWidget):
         self.price_edit.setEnabled(inp.order_type == "limit")
         self.leverage_slider.setEnabled(perp)
         self.leverage_spin.setEnabled(perp)
-        vol = f" · volatility {p.daily_vol:.2%}/day" if p.daily_vol is not None else ""
+        vol = volatility_note(self.backend, spec.name if spec else "")  # its age, and whether the cap applies
+        self.mark_label.setWordWrap(True)  # the note may take a second line rather than widen the ticket
         self.mark_label.setText(f"Mark {fmt.price(p.mark, tick)}{vol}" if spec else "—")
         if p.cap is not None:
             self.cap_label.setText(f"Max leverage lowered to {p.allowed_leverage:g}x — {p.cap.reason}")

@@ -18,9 +18,11 @@ from grace_desktop.ui.qt import AMBER, GREEN, MUTED, RED, QAbstractTableModel, Q
 
 COLUMNS = (
     "Market", "Side", "Size", "Entry", "Mark", "PnL", "PnL %", "Leverage",
-    "Liq. price", "Dist. to liq.", "Account", "Actions",
+    "Liq. price", "Dist. to liq.", "Margin", "Funding", "Account", "Venue", "Actions",
 )
-COL_MARKET, COL_SIDE, COL_SIZE, COL_ENTRY, COL_MARK, COL_PNL, COL_PNL_PCT, COL_LEV, COL_LIQ, COL_DIST, COL_ACCOUNT, COL_ACTIONS = range(12)
+(COL_MARKET, COL_SIDE, COL_SIZE, COL_ENTRY, COL_MARK, COL_PNL, COL_PNL_PCT, COL_LEV, COL_LIQ, COL_DIST, COL_MARGIN,
+ COL_FUNDING, COL_ACCOUNT, COL_VENUE, COL_ACTIONS) = range(15)
+RowKey = tuple[str, str, str]  # venue, account, market
 # Columns that move with the mark; only these are repainted on a price update.
 FIRST_LIVE, LAST_LIVE = COL_MARK, COL_DIST
 
@@ -54,10 +56,14 @@ class PositionRow:
     them (`cells`), so 200 rows ticking cost formatting for the ~20 rows actually painted.
     """
 
-    __slots__ = ("position", "spec", "perp", "mark", "pnl", "pnl_pct", "liq", "distance", "_static", "_cells")
+    __slots__ = ("position", "venue", "funding", "spec", "perp", "mark", "pnl", "pnl_pct", "liq", "distance",
+                 "_static", "_cells")
 
-    def __init__(self, position: Position, spec: MarketSpec | None, mark: float | None) -> None:
+    def __init__(self, position: Position, spec: MarketSpec | None, mark: float | None, venue: str = "",
+                 funding: float = 0.0) -> None:
         self.position = position
+        self.venue = venue
+        self.funding = funding  # received (+) minus paid (-) since the position opened
         self.spec = spec
         self.perp = spec is None or spec.is_perp
         # Spot holdings (1x, fully paid) are never liquidated.
@@ -67,7 +73,8 @@ class PositionRow:
         p = position
         self._static = (
             p.market, p.side.value.upper(), fmt.size(p.size, lot), fmt.price(p.entry_price, tick),
-            fmt.leverage(p.leverage), fmt.liquidation(self.liq, tick), p.account,
+            fmt.leverage(p.leverage), fmt.liquidation(self.liq, tick), fmt.money(margin.position_margin(p)),
+            p.account, venue,
         )
         self.remark(mark)
 
@@ -89,12 +96,13 @@ class PositionRow:
 
     def cells(self) -> tuple[tuple[str, ...], dict[int, QColor]]:
         if self._cells is None:
-            market, side, size, entry, lev, liq, account = self._static
+            market, side, size, entry, lev, liq, held, account, venue = self._static
             tick = self.spec.tick_size if self.spec else 0.01
             distance = (fmt.percent(self.distance) if math.isfinite(self.distance) else "∞") if self.perp else "—"
             text = (
                 market, side, size, entry, fmt.price(self.mark, tick), fmt.money(self.pnl, signed=True),
-                fmt.percent(self.pnl_pct, signed=True), lev, liq, distance, account, "",
+                fmt.percent(self.pnl_pct, signed=True), lev, liq, distance, held,
+                fmt.money(self.funding, signed=True) if self.perp else "—", account, venue, "",
             )
             pnl_colour = _GREEN if self.pnl > 0 else _RED if self.pnl < 0 else _MUTED
             colours = {
@@ -102,6 +110,7 @@ class PositionRow:
                 COL_PNL: pnl_colour,
                 COL_PNL_PCT: pnl_colour,
                 COL_DIST: distance_colour(self.distance) if self.perp else _MUTED,
+                COL_FUNDING: _GREEN if self.funding > 0 else _RED if self.funding < 0 else _MUTED,
             }
             self._cells = (text, colours)
         return self._cells
@@ -110,17 +119,29 @@ class PositionRow:
         p = self.position
         return (
             p.market, p.side.value, p.size, p.entry_price, self.mark, self.pnl, self.pnl_pct,
-            p.leverage, self.liq, self.distance, p.account, 0,
+            p.leverage, self.liq, self.distance, margin.position_margin(p), self.funding, p.account, self.venue, 0,
         )[col]
+
+    def set_funding(self, amount: float) -> None:
+        self.funding = amount
+        self._cells = None
+
+    @property
+    def key(self) -> RowKey:
+        return (self.venue, self.position.account, self.position.market)
 
 
 class PositionsModel(QAbstractTableModel):
-    """Rows keyed by (account, market); `set_portfolio` replaces one account's rows."""
+    """Rows keyed by (venue, account, market); `set_portfolio` replaces one account's rows on one venue."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._rows: list[PositionRow] = []
-        self._index: dict[tuple[str, str], int] = {}
+        self._index: dict[RowKey, int] = {}
+        self._funding: dict[RowKey, float] = {}
+        # Ticks the window receives are the primary venue's; another venue's rows are revalued
+        # from that venue's own portfolio reads instead.
+        self.primary_venue = ""
         self._specs: dict[str, MarketSpec] = {}
         self._marks: dict[str, float] = {}
 
@@ -148,11 +169,15 @@ class PositionsModel(QAbstractTableModel):
         if role == SORT_ROLE:
             return row.sort_key(col)
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            if col in (COL_MARKET, COL_SIDE, COL_ACCOUNT):
+            if col in (COL_MARKET, COL_SIDE, COL_ACCOUNT, COL_VENUE):
                 return int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_DIST:
             return "How far the mark may move against the position before it is liquidated"
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_FUNDING:
+            return "Funding received (+) or paid (−) since the position opened"
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_MARGIN:
+            return "Margin the position holds (its isolated collateral)"
         return None
 
     def flags(self, index: QModelIndex) -> Qt.ItemFlag:
@@ -164,15 +189,18 @@ class PositionsModel(QAbstractTableModel):
     def set_markets(self, specs: Mapping[str, MarketSpec]) -> None:
         self._specs = dict(specs)
 
-    def set_portfolio(self, portfolio: Portfolio) -> None:
-        """Make the rows of `portfolio.account` match its positions, valued at its marks."""
-        self._marks.update(portfolio.marks)
+    def set_portfolio(self, portfolio: Portfolio, venue: str = "") -> None:
+        """Make the rows of `portfolio.account` on `venue` match its positions, valued at its marks."""
+        primary = venue in ("", self.primary_venue)
+        if primary:
+            self._marks.update(portfolio.marks)
+        marks = self._marks if primary else dict(portfolio.marks)
         wanted = {p.market: p for p in portfolio.positions}
         account = portfolio.account
         # Remove from the bottom up so earlier row numbers stay valid.
         for i in range(len(self._rows) - 1, -1, -1):
             p = self._rows[i].position
-            if p.account == account and p.market not in wanted:
+            if self._rows[i].venue == venue and p.account == account and p.market not in wanted:
                 self.beginRemoveRows(QModelIndex(), i, i)
                 del self._rows[i]
                 self.endRemoveRows()
@@ -180,16 +208,19 @@ class PositionsModel(QAbstractTableModel):
         changed: list[int] = []
         new: list[PositionRow] = []
         for market, position in wanted.items():
-            i = self._index.get((account, market))
+            key = (venue, account, market)
+            i = self._index.get(key)
             if i is None:
-                new.append(PositionRow(position, self._specs.get(market), self._marks.get(market)))
+                new.append(PositionRow(position, self._specs.get(market), marks.get(market), venue,
+                                       self._funding.get(key, 0.0)))
                 continue
             row = self._rows[i]
             if row.position != position:
-                self._rows[i] = PositionRow(position, self._specs.get(market), self._marks.get(market))
+                self._rows[i] = PositionRow(position, self._specs.get(market), marks.get(market), venue,
+                                            self._funding.get(key, 0.0))
                 changed.append(i)
             else:
-                mark = self._marks.get(market)
+                mark = marks.get(market)
                 if mark is not None and mark != row.mark:
                     row.remark(mark)
                     changed.append(i)
@@ -206,11 +237,27 @@ class PositionsModel(QAbstractTableModel):
         self._marks.update(marks)
         changed = []
         for i, row in enumerate(self._rows):
+            if row.venue not in ("", self.primary_venue):
+                continue
             mark = marks.get(row.position.market)
             if mark is not None and mark != row.mark:
                 row.remark(mark)
                 changed.append(i)
         self._announce(changed, FIRST_LIVE, LAST_LIVE)
+
+    def set_funding(self, funding: Mapping[RowKey, float]) -> None:
+        """Accumulated funding per (venue, account, market); repaints the rows whose figure changed."""
+        self._funding = dict(funding)
+        changed = []
+        for i, row in enumerate(self._rows):
+            amount = self._funding.get(row.key, 0.0)
+            if amount != row.funding:
+                row.set_funding(amount)
+                changed.append(i)
+        self._announce(changed, COL_FUNDING, COL_FUNDING)
+
+    def venues(self) -> set[str]:
+        return {r.venue for r in self._rows}
 
     def clear(self) -> None:
         self.beginResetModel()
@@ -225,8 +272,13 @@ class PositionsModel(QAbstractTableModel):
     def key_at(self, row: int) -> tuple[str, str]:
         return self._rows[row].position.key
 
-    def row_of(self, account: str, market: str) -> int | None:
-        return self._index.get((account, market))
+    def venue_at(self, row: int) -> str:
+        return self._rows[row].venue
+
+    def row_of(self, account: str, market: str, venue: str | None = None) -> int | None:
+        if venue is not None:
+            return self._index.get((venue, account, market))
+        return next((i for (_v, a, m), i in self._index.items() if a == account and m == market), None)
 
     def positions(self) -> list[Position]:
         return [r.position for r in self._rows]
@@ -235,7 +287,7 @@ class PositionsModel(QAbstractTableModel):
         return iter(self._rows)
 
     def _reindex(self) -> None:
-        self._index = {r.position.key: i for i, r in enumerate(self._rows)}
+        self._index = {r.key: i for i, r in enumerate(self._rows)}
 
     def _announce(self, rows: list[int], first_col: int, last_col: int) -> None:
         """One dataChanged per run of consecutive rows: fewer signals, same repaint."""

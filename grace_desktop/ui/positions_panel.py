@@ -1,17 +1,21 @@
-"""The Positions panel: sortable table with per-row Close / Reduce 50% buttons."""
+"""The Positions panel: sortable table with per-row Close / Reduce 50% buttons, close 25/50/75/100 %,
+reverse and in-place exits for the selected position; every venue's positions, with a venue column."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from grace_desktop.ui.position_exits import PositionExitsEditor
 from grace_desktop.ui.positions_model import (
     COL_ACCOUNT,
     COL_ACTIONS,
     COL_MARKET,
     COL_SIDE,
+    COL_VENUE,
     COLUMNS,
     SORT_ROLE,
     PositionsModel,
+    RowKey,
 )
 from grace_desktop.ui.qt import (
     BLUE,
@@ -38,9 +42,11 @@ from grace_desktop.ui.qt import (
 )
 from grace_desktop.ui.widgets import set_role
 
-LEFT_COLUMNS = frozenset((COL_MARKET, COL_SIDE, COL_ACCOUNT))
+LEFT_COLUMNS = frozenset((COL_MARKET, COL_SIDE, COL_ACCOUNT, COL_VENUE))
 # Fractions the two row buttons close.
 ROW_ACTIONS = (("Close", 1.0), ("−50%", 0.5))
+# Fractions the bar's buttons close of the selected position.
+CLOSE_FRACTIONS = (0.25, 0.5, 0.75, 1.0)
 
 
 class ActionsDelegate(QStyledItemDelegate):
@@ -116,10 +122,15 @@ class FastCellDelegate(QStyledItemDelegate):
 
 
 class PositionsPanel(QWidget):
-    """Emits `close_requested(account, market, fraction)`; the window sends it to TradingService."""
+    """Emits `close_requested(account, market, fraction)` and, with the row's venue,
+    `close_requested_at(venue, account, market, fraction)`; the controller acts on the latter."""
 
     close_requested = Signal(str, str, float)
+    close_requested_at = Signal(str, str, str, float)
+    reverse_requested = Signal(str, str, str)  # venue, account, market
+    exits_requested = Signal(str, str, str, object)  # venue, account, market, {take_profit, stop_loss, ...}
     selection_changed = Signal(str, str)  # account, market of the selected row
+    selected_row_changed = Signal(object)  # RowKey of the selected row, or None
 
     def __init__(self, model: PositionsModel | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -163,6 +174,21 @@ class PositionsPanel(QWidget):
         self.reduce_button.setObjectName("reduceSelectedButton")
         self.close_button.clicked.connect(lambda: self.close_selected(1.0))
         self.reduce_button.clicked.connect(lambda: self.close_selected(0.5))
+        self.reduce_button.hide()  # the 25/50/75 % buttons below say it better; kept for its object name
+        self.fraction_buttons: dict[float, QPushButton] = {}
+        for fraction in CLOSE_FRACTIONS[:-1]:
+            button = QPushButton(f"−{fraction:.0%}", self)
+            button.setObjectName(f"close{round(fraction * 100)}Button")
+            button.setToolTip(f"Close {fraction:.0%} of the selected position, reduce-only at market")
+            button.clicked.connect(lambda _c=False, f=fraction: self.close_selected(f))
+            self.fraction_buttons[fraction] = button
+        self.fraction_buttons[1.0] = self.close_button
+        self.reverse_button = QPushButton("Reverse", self)
+        self.reverse_button.setObjectName("reverseButton")
+        self.reverse_button.setToolTip("Close the selected position, then open the same size the other way")
+        self.reverse_button.clicked.connect(self.reverse_selected)
+        self.exits_editor = PositionExitsEditor(self)
+        self.exits_editor.apply_requested.connect(self._on_exits_apply)
         self.summary = QLabel("", self)
         self.summary.setObjectName("positionsSummary")
         # The outcome of the last Close / −50%: a row shrinking or vanishing alone was easy to miss.
@@ -172,12 +198,15 @@ class PositionsPanel(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.summary)
         bar.addWidget(self.result_label, 1, Qt.AlignmentFlag.AlignRight)
-        bar.addWidget(self.reduce_button)
+        for fraction in CLOSE_FRACTIONS[:-1]:
+            bar.addWidget(self.fraction_buttons[fraction])
         bar.addWidget(self.close_button)
+        bar.addWidget(self.reverse_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
         layout.addWidget(self.table)
+        layout.addWidget(self.exits_editor)
 
         self.empty = QLabel("No open positions — place an order from the ticket", self.table.viewport())
         self.empty.setObjectName("emptyHint")
@@ -197,12 +226,33 @@ class PositionsPanel(QWidget):
             return None
         return self.model.key_at(self.proxy.mapToSource(index).row())
 
+    def selected_row_key(self) -> RowKey | None:
+        """(venue, account, market) of the selected row."""
+        rows = self.table.selectionModel().selectedRows()
+        index = rows[0] if rows else self.table.currentIndex()
+        if not index.isValid():
+            return None
+        return self.model.row_at(self.proxy.mapToSource(index).row()).key
+
     def close_selected(self, fraction: float = 1.0) -> bool:
-        key = self.selected_key()
+        key = self.selected_row_key()
         if key is None:
             return False
-        self.close_requested.emit(key[0], key[1], fraction)
+        self.close_requested.emit(key[1], key[2], fraction)
+        self.close_requested_at.emit(key[0], key[1], key[2], fraction)
         return True
+
+    def reverse_selected(self) -> bool:
+        key = self.selected_row_key()
+        if key is None:
+            return False
+        self.reverse_requested.emit(*key)
+        return True
+
+    def _on_exits_apply(self, values: dict[str, object]) -> None:
+        key = self.selected_row_key()
+        if key is not None:
+            self.exits_requested.emit(key[0], key[1], key[2], values)
 
     def show_result(self, message: str, role: str = "ok") -> None:
         """`role` is the stylesheet's label role: ok / error / note."""
@@ -210,11 +260,15 @@ class PositionsPanel(QWidget):
         self.result_label.setToolTip(message)
 
     def request_row_action(self, source_row: int, fraction: float) -> None:
-        account, market = self.model.key_at(source_row)
+        venue, account, market = self.model.row_at(source_row).key
         self.close_requested.emit(account, market, fraction)
+        self.close_requested_at.emit(venue, account, market, fraction)
 
     def set_account_column_visible(self, visible: bool) -> None:
         self.table.setColumnHidden(COL_ACCOUNT, not visible)
+
+    def set_venue_column_visible(self, visible: bool) -> None:
+        self.table.setColumnHidden(COL_VENUE, not visible)
 
     def _on_row_action(self, proxy_row: int, fraction: float) -> None:
         source = self.proxy.mapToSource(self.proxy.index(proxy_row, 0))
@@ -225,14 +279,12 @@ class PositionsPanel(QWidget):
         if current.isValid():
             account, market = self.model.key_at(self.proxy.mapToSource(current).row())
             self.selection_changed.emit(account, market)
+        self.selected_row_changed.emit(self.selected_row_key())
 
     # --- chrome -------------------------------------------------------------------------
     def _refresh_chrome(self, *_: object) -> None:
         count = self.model.rowCount()
         self.empty.setVisible(count == 0)
-        has = self.selected_key() is not None
-        self.close_button.setEnabled(has)
-        self.reduce_button.setEnabled(has)
         self._refresh_summary()
 
     def _refresh_summary_soon(self, *_: object) -> None:
@@ -250,8 +302,11 @@ class PositionsPanel(QWidget):
             f"{len(rows)} open · unrealized PnL <span style='color:{colour}'>{pnl:+,.2f}</span>"
         )
         has = self.selected_key() is not None
-        self.close_button.setEnabled(has)
-        self.reduce_button.setEnabled(has)
+        for button in (*self.fraction_buttons.values(), self.reduce_button, self.reverse_button):
+            button.setEnabled(has)
+        if not has and self.exits_editor.isEnabled():
+            self.exits_editor.show_position("", None, None, None)
+            self.selected_row_changed.emit(None)
 
     def resizeEvent(self, event: QtGui.QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -67,6 +67,8 @@ NOTES = {
 
 Loader = Callable[[str], AccountSettings]
 Saver = Callable[[str, AccountSettings], Awaitable[None]]
+# (account, settings, save) -> True to save now; False when it asked the user first (then `save` runs on yes).
+Confirmer = Callable[[str, AccountSettings, Callable[[], object]], bool]
 
 
 class SettingsPanel(QWidget):
@@ -78,6 +80,7 @@ class SettingsPanel(QWidget):
         self.tasks = tasks
         self._loader: Loader | None = None
         self._saver: Saver | None = None
+        self.confirm: Confirmer | None = None  # asks before settings that close positions at once
         self.editors: dict[str, QCheckBox | QLineEdit] = {}
         self.venues = VenueSettingsBox(tasks, self)
 
@@ -210,14 +213,23 @@ class SettingsPanel(QWidget):
         settings = self.validate()
         if settings is None or self._saver is None:
             return None
-        return self.tasks.spawn(self._save(self.account(), settings), "save settings")
+        account = self.account()
+        if self.confirm is not None and not self.confirm(
+                account, settings, lambda: self.tasks.spawn(self._save(account, settings), "save settings")):
+            self._set_status("Not saved yet: these settings would close positions at once — confirm or cancel.",
+                             "note")
+            return None
+        return self.tasks.spawn(self._save(account, settings), "save settings")
 
     async def _save(self, account: str, settings: AccountSettings) -> None:
         assert self._saver is not None
         self.save_button.setEnabled(False)
         try:
             await self._saver(account, settings)
-        except DomainError as exc:
+        except DomainError as exc:  # e.g. a limit above what the venue's markets allow
+            editor = self.editors.get(exc.field)
+            if isinstance(editor, QLineEdit):
+                mark_invalid(editor, True)
             self._set_status(f"Not saved — {exc}", "error")
             return
         finally:

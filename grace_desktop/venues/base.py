@@ -31,6 +31,14 @@ class Tick:
     price: float
     ts: float
     venue: str = ""  # who quoted it: marks are kept per (venue, market)
+    # The market's own clock when `ts` is not it: a replay paced faster than real time carries
+    # the wall clock in `ts` (orders and funding line up with the app) and the candles' time here,
+    # which volatility is measured in.
+    market_ts: float | None = None
+
+    @property
+    def market_time(self) -> float:
+        return self.ts if self.market_ts is None else self.market_ts
 
 
 @dataclass(frozen=True, slots=True)

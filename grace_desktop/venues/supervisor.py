@@ -222,7 +222,7 @@ class SupervisedStream:
             if self._closed:  # closed by on_status, or while the tick was in flight
                 break
             if not tick.venue:
-                tick = Tick(tick.market, tick.price, tick.ts, self.venue_name)
+                tick = Tick(tick.market, tick.price, tick.ts, self.venue_name, tick.market_ts)
             return tick
         await self._drop_inner()
         self._report("closed")

@@ -28,9 +28,9 @@ def _alternating(n: int, step: float, dt: float, start: float = 100.0):
 
 
 def test_constant_price_has_zero_volatility():
-    est = realized_volatility([100.0] * 50, [float(i) for i in range(50)])
-    assert est.ready
-    assert est.samples == 49
+    est = realized_volatility([100.0] * 1000, [float(i) for i in range(1000)])
+    assert est.ready  # 999 s of market time ≥ a quarter of the one-hour half-life
+    assert est.samples == 199  # one return per 5 s (MIN_INTERVAL_S)
     assert est.daily == 0.0
     assert est.annualized == 0.0
 
@@ -53,32 +53,37 @@ def test_alternating_returns_hand_computed():
     assert est.annualized == pytest.approx(7.2498275841567, rel=1e-9)
 
 
-def test_ewma_weights_by_elapsed_time():
+def test_ewma_weights_by_elapsed_time_bias_corrected():
+    x = 1e-4 / 60  # per-second variance of a 1 % return over a minute
     est = EwmaVolatility(halflife=60)
     est.update(100, 0)
-    est.update(100 * math.exp(0.01), 60)  # first sample seeds the variance: 1e-4/60 per s
-    assert est.daily == pytest.approx(math.sqrt(1e-4 / 60 * SECONDS_PER_DAY))
-    est.update(100 * math.exp(0.01), 120)  # flat minute, one half-life: weight 0.5 → variance halves
-    assert est.daily == pytest.approx(math.sqrt(0.5e-4 / 60 * SECONDS_PER_DAY))
-    est.update(100 * math.exp(0.01), 240)  # two half-lives: weight 0.75 → a quarter remains
-    assert est.daily == pytest.approx(math.sqrt(0.125e-4 / 60 * SECONDS_PER_DAY))
+    est.update(100 * math.exp(0.01), 60)  # m = x/2, Π decay = 1/2: corrected m/(1−1/2) = x
+    assert est.daily == pytest.approx(math.sqrt(x * SECONDS_PER_DAY))
+    est.update(100 * math.exp(0.01), 120)  # flat minute: m = x/4, Π decay = 1/4 → x/3
+    assert est.daily == pytest.approx(math.sqrt(x / 3 * SECONDS_PER_DAY))
+    est.update(100 * math.exp(0.01), 240)  # two half-lives: m = x/16, Π decay = 1/16 → x/15
+    assert est.daily == pytest.approx(math.sqrt(x / 15 * SECONDS_PER_DAY))
     assert est.annualized == pytest.approx(est.daily * math.sqrt(DAYS_PER_YEAR))
 
 
-def test_same_timestamp_keeps_latest_price_only():
+def test_same_timestamp_is_not_a_return():
     est = EwmaVolatility(halflife=60)
     est.update(100, 0)
     est.update(150, 0)  # no elapsed time: not a return
-    assert not est.ready
-    est.update(150, 60)
-    assert est.ready and est.daily == 0.0
+    assert not est.has_data
+    est.update(100, 60)  # the return spans from the first price kept (100)
+    assert est.has_data and est.daily == 0.0
+    assert est.ready  # 60 s of market time ≥ a quarter of the 60 s half-life
+
 
 
 def test_tick_rate_independence_exact():
     # The same per-second variance sampled every second and every minute gives the same figure.
     sigma = 0.0005  # per √second
-    fast = realized_volatility(*_alternating(5000, sigma * math.sqrt(1), 1.0))
-    slow = realized_volatility(*_alternating(200, sigma * math.sqrt(60), 60.0))
+    # min_interval=0: every tick is a sample (an alternating path is not a random walk, so
+    # subsampling it would change its variance).
+    fast = realized_volatility(*_alternating(5000, sigma * math.sqrt(1), 1.0), min_interval=0)
+    slow = realized_volatility(*_alternating(200, sigma * math.sqrt(60), 60.0), min_interval=0)
     assert fast.daily == pytest.approx(slow.daily, rel=1e-9)
     assert fast.daily == pytest.approx(sigma * math.sqrt(SECONDS_PER_DAY), rel=1e-9)
 

@@ -34,7 +34,8 @@ async def test_conditional_entry_fires_once_with_risk_checks(services):
 
 
 async def test_conditional_entry_refused_with_reasons_when_margin_is_short(services):
-    await configure(services, auto_trading_enabled=True, max_account_leverage=50.0, max_leverage=20.0)
+    # 20x: the paper perps' maximum, which settings may not exceed.
+    await configure(services, auto_trading_enabled=True, max_account_leverage=20.0, max_leverage=20.0)
     # 400 SOL at 105 and 5x needs 8,400 margin: fine now, but first spend most of the collateral.
     first = await services.trading.execute_trade("buy", 800.0, "SOL-PERP", services.account, leverage=10.0)
     assert first.success, first.message

@@ -145,9 +145,21 @@ def test_csv_export_has_header_and_filtered_rows(store: Storage, filled: list[Tr
     body = [dict(zip(rows[0], r)) for r in rows[1:]]
     assert [int(r["id"]) for r in body] == [t.id for t in expected]
     first, trade = body[0], expected[0]
-    assert float(first["realized_pnl"]) == trade.realized_pnl  # repr() keeps full precision
+    assert float(first["realized_pnl"]) == pytest.approx(trade.realized_pnl, rel=1e-11)  # 12 significant digits
+    assert float(first["net"]) == pytest.approx(trade.realized_pnl - trade.fees, rel=1e-9, abs=1e-9)
     assert first["closed_at_utc"].endswith("+00:00") and first["account"] == "bob"
     assert list(tmp_path.joinpath("out").iterdir()) == [target]  # no leftover temp file
+
+
+def test_csv_export_has_no_float_noise_and_a_net_column(store: Storage, tmp_path: Path) -> None:
+    """QA 16: 67010.24999999999 and fees 10.703980000000001 came out as typed by the float."""
+    store.trades.record(TradeRecord("paper", "BTC-PERP", "long", 0.1, 66_966.1, 67_010.24999999999,
+                                    -44.14999999999709, 10.703980000000001, 1_000.0, 1_060.0, venue="paper"))
+    target = tmp_path / "noise.csv"
+    store.trades.export_csv(target)
+    row = dict(zip(CSV_HEADER, list(csv.reader(target.open(newline="")))[1]))
+    assert (row["exit_price"], row["realized_pnl"], row["fees"], row["net"]) == (
+        "67010.25", "-44.15", "10.70398", "-54.85398")
 
 
 def test_csv_export_of_nothing_is_just_the_header(store: Storage, tmp_path: Path) -> None:

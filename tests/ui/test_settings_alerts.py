@@ -68,7 +68,8 @@ async def test_valid_settings_are_saved_per_account(panel, store):
     ("field", "text", "message"),
     [
         ("take_profit_percentage", "abc", "must be a number"),
-        ("stop_loss_percentage", "150", "between 0 and 100"),
+        ("stop_loss_percentage", "150", "must be less than 100 %"),
+        ("take_profit_percentage", "0", "must be more than 0 %"),
         ("max_leverage", "0.5", "must be >= 1"),
         ("default_leverage", "50", "above max_leverage"),
         ("vol_threshold_2", "0.01", "must increase"),

@@ -22,7 +22,8 @@ class ReplayFeed:
 
     `speed` is market seconds per wall second (60: a 1-minute candle per second; 0: no
     waiting). With `retime` (default) ticks carry the wall-clock time they are emitted at,
-    so orders, fills and funding line up with the app's clock; otherwise the candle times.
+    so orders, fills and funding line up with the app's clock, and the candle time in
+    `market_ts`; otherwise the candle times in `ts`.
     `followers` also emit each leader tick under the follower's name (SOL/USDC after
     SOL-PERP by default). `repeat` loops, rescaling each pass to continue from the last price.
     """
@@ -109,4 +110,6 @@ class ReplayFeed:
                 await asyncio.sleep(max(0.0, wall0 + elapsed / self.speed - loop.time()))
             else:
                 await asyncio.sleep(0)
-            yield Tick(tick.market, tick.price, self.clock()) if self.retime else tick
+            # Retimed ticks keep the candles' clock too: volatility is measured in market time,
+            # whatever the playback speed (at 60x, wall-clock returns looked √60 ≈ 7.7x too wild).
+            yield Tick(tick.market, tick.price, self.clock(), market_ts=tick.ts + offset) if self.retime else tick

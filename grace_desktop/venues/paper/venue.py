@@ -121,7 +121,7 @@ class PaperVenue:
         if self._feed is None:
             return
         async for tick in self._feed:
-            await self.push_tick(tick.market, tick.price, tick.ts)
+            await self.push_tick(tick.market, tick.price, tick.ts, market_ts=tick.market_ts)
 
     async def _feed_loop(self) -> None:
         try:
@@ -155,12 +155,13 @@ class PaperVenue:
             self._loaded = True
 
     # ----- prices -----------------------------------------------------------------------
-    async def push_tick(self, market: str, price: float, ts: float | None = None) -> Tick:
+    async def push_tick(self, market: str, price: float, ts: float | None = None, *,
+                        market_ts: float | None = None) -> Tick:
         """Apply one tick (mark, resting limits, liquidations, funding), then fan it out."""
         market = v.text("market", market)
         price = v.positive("price", price)
         ts = self._clock() if ts is None else v.finite("ts", ts)
-        tick = Tick(market, price, ts, self.name)
+        tick = Tick(market, price, ts, self.name, None if market_ts is None else v.finite("market_ts", market_ts))
         await self._ensure_loaded()
         async with self._lock:
             self._last_ts = max(self._last_ts, ts)
