@@ -195,11 +195,12 @@ async def test_create_main_window_returns_the_window_at_once_and_can_be_awaited(
     await asyncio.wait_for(win.wait_closed(), 10)
 
 
-async def test_unavailable_venue_is_a_readable_error_and_closes_cleanly(tmp_path):
-    from grace_desktop.services.container import VenueUnavailableError
+async def test_unreachable_venue_is_a_readable_error_and_closes_cleanly(tmp_path):
+    from grace_desktop.venues.base import VenueError
 
-    win = create_main_window(tmp_path, "mango_v3", use_tray=False, feed=None)
-    with pytest.raises(VenueUnavailableError, match="use --venue paper"):
+    # Port 9 (discard) has no listener here: the Mango service cannot be reached.
+    win = create_main_window(tmp_path, "mango_v3", mango_url="http://127.0.0.1:9/api", use_tray=False, feed=None)
+    with pytest.raises(VenueError, match="cannot connect to the service"):
         await win
     win.close()
     await asyncio.wait_for(win.wait_closed(), 10)
