@@ -54,13 +54,11 @@ async def window(tmp_path):
 async def test_tray_lists_positions_with_pnl_and_flattens_through_the_window_action(window) -> None:
     tray = window.tray
     assert tray.menu_texts()[0] == "No open positions"
-    assert "Flatten all" not in tray.menu_texts()  # the window has no such action: the entry is absent
     result = await window.services.trading.execute_trade("buy", 0.01, BTC, window.services.account, leverage=5)
     assert result.success, result.reasons
     await window.services.paper.push_tick(BTC, 61_000.0)
     await wait_until(lambda: tray._positions and tray._positions[0].pnl > 0, what="tray PnL")
-    flatten = QAction("Flatten all", window)
-    flatten.setObjectName("flattenAllAction")
+    flatten = window.findChild(QAction, "flattenAllAction")  # the window's own action, not a copy
     fired: list[bool] = []
     flatten.triggered.connect(lambda: fired.append(True))
     tray.rebuild_menu()  # what opening the menu does (aboutToShow)
@@ -69,8 +67,8 @@ async def test_tray_lists_positions_with_pnl_and_flattens_through_the_window_act
     assert texts[1].startswith("BTC-PERP long 0.01   PnL +")
     pnl = tray._positions[0].pnl
     assert pytest.approx(pnl, abs=0.5) == 0.01 * (61_000.0 - result.order.avg_fill_price)
-    assert texts[2:] == ["---", "Auto-trading", "Flatten all", "---", "Show / hide window", "Quit"]
-    next(a for a in tray.menu.actions() if a.text() == "Flatten all").trigger()
+    assert texts[2:] == ["---", "Auto-trading", "Flatten all…", "---", "Show / hide window", "Quit"]
+    next(a for a in tray.menu.actions() if a.text() == "Flatten all…").trigger()
     assert fired == [True]
     selected = []
     tray.position_selected.connect(lambda account, market: selected.append(market))
