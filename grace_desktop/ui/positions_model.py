@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from grace_desktop.domain import margin
+from grace_desktop.domain import mango_health, margin
 from grace_desktop.domain.models import MarketSpec, Portfolio, Position
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui.qt import AMBER, GREEN, MUTED, RED, QAbstractTableModel, QColor, QModelIndex, Qt
@@ -56,12 +57,16 @@ class PositionRow:
 
     __slots__ = ("position", "spec", "perp", "mark", "pnl", "pnl_pct", "liq", "distance", "_static", "_cells")
 
-    def __init__(self, position: Position, spec: MarketSpec | None, mark: float | None) -> None:
+    def __init__(self, position: Position, spec: MarketSpec | None, mark: float | None,
+                 liq: float | None = None) -> None:
         self.position = position
         self.spec = spec
         self.perp = spec is None or spec.is_perp
-        # Spot holdings (1x, fully paid) are never liquidated.
-        self.liq = margin.position_liquidation_price(position, spec.maint_margin) if self.perp else 0.0
+        # Spot holdings (1x, fully paid) are never liquidated. `liq` is given on a cross-margin
+        # account, where it depends on the whole account (see PositionsModel._cross_liqs).
+        if liq is None:
+            liq = margin.position_liquidation_price(position, spec.maint_margin if spec else 0.0) if self.perp else 0.0
+        self.liq = liq
         tick = spec.tick_size if spec else 0.01
         lot = spec.lot_size if spec else 0.0001
         p = position
@@ -70,6 +75,13 @@ class PositionRow:
             fmt.leverage(p.leverage), fmt.liquidation(self.liq, tick), p.account,
         )
         self.remark(mark)
+
+    def relevel(self, liq: float) -> None:
+        """A new liquidation price (cross margin: another market moved); the mark is unchanged."""
+        self.liq = liq
+        tick = self.spec.tick_size if self.spec else 0.01
+        self._static = self._static[:5] + (fmt.liquidation(liq, tick),) + self._static[6:]
+        self.remark(self.mark)
 
     def remark(self, mark: float | None) -> None:
         p = self.position
@@ -123,6 +135,7 @@ class PositionsModel(QAbstractTableModel):
         self._index: dict[tuple[str, str], int] = {}
         self._specs: dict[str, MarketSpec] = {}
         self._marks: dict[str, float] = {}
+        self._cross: dict[str, Portfolio] = {}  # cross-margin accounts (Mango): liq prices need the whole account
 
     # --- Qt model interface -------------------------------------------------------------
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -169,6 +182,11 @@ class PositionsModel(QAbstractTableModel):
         self._marks.update(portfolio.marks)
         wanted = {p.market: p for p in portfolio.positions}
         account = portfolio.account
+        if mango_health.is_cross(portfolio):
+            self._cross[account] = portfolio
+        else:
+            self._cross.pop(account, None)
+        liqs = self._cross_liqs(account)
         # Remove from the bottom up so earlier row numbers stay valid.
         for i in range(len(self._rows) - 1, -1, -1):
             p = self._rows[i].position
@@ -181,19 +199,23 @@ class PositionsModel(QAbstractTableModel):
         new: list[PositionRow] = []
         for market, position in wanted.items():
             i = self._index.get((account, market))
+            liq = liqs.get(market)
             if i is None:
-                new.append(PositionRow(position, self._specs.get(market), self._marks.get(market)))
+                new.append(PositionRow(position, self._specs.get(market), self._marks.get(market), liq))
                 continue
             row = self._rows[i]
             if row.position != position:
-                self._rows[i] = PositionRow(position, self._specs.get(market), self._marks.get(market))
+                self._rows[i] = PositionRow(position, self._specs.get(market), self._marks.get(market), liq)
                 changed.append(i)
             else:
                 mark = self._marks.get(market)
+                if liq is not None and liq != row.liq:
+                    row.relevel(liq)
+                    changed.append(i)
                 if mark is not None and mark != row.mark:
                     row.remark(mark)
                     changed.append(i)
-        self._announce(changed, 0, len(COLUMNS) - 1)
+        self._announce(sorted(set(changed)), 0, len(COLUMNS) - 1)
         if new:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
@@ -204,16 +226,34 @@ class PositionsModel(QAbstractTableModel):
     def update_marks(self, marks: Mapping[str, float]) -> None:
         """Revalue the rows of the markets in `marks`; repaint only those rows' live columns."""
         self._marks.update(marks)
+        # On a cross-margin account every position's liquidation price moves with every mark.
+        moved = {a for a, p in self._cross.items() if any(m in marks for m in (q.market for q in p.positions))}
+        liqs = {a: self._cross_liqs(a) for a in moved}
         changed = []
         for i, row in enumerate(self._rows):
             mark = marks.get(row.position.market)
+            liq = liqs.get(row.position.account, {}).get(row.position.market)
+            if liq is not None and liq != row.liq:
+                row.relevel(liq)
+                changed.append(i)
             if mark is not None and mark != row.mark:
                 row.remark(mark)
                 changed.append(i)
-        self._announce(changed, FIRST_LIVE, LAST_LIVE)
+        self._announce(sorted(set(changed)), FIRST_LIVE, LAST_LIVE)
+
+    def _cross_liqs(self, account: str) -> dict[str, float]:
+        """Per market, the price where the account's maint health reaches zero, every other price
+        held (domain.mango_health), at the latest marks; empty for an isolated account."""
+        portfolio = self._cross.get(account)
+        if portfolio is None:
+            return {}
+        held = {p.market for p in portfolio.positions}
+        valued = replace(portfolio, marks={**portfolio.marks, **{m: self._marks[m] for m in held if m in self._marks}})
+        return {p.market: mango_health.position_liquidation_price(valued, p, self._specs) for p in portfolio.positions}
 
     def clear(self) -> None:
         self.beginResetModel()
+        self._cross.clear()
         self._rows.clear()
         self._index.clear()
         self.endResetModel()
