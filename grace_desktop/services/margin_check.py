@@ -86,7 +86,9 @@ class MarginCrossCheck:
         self.strikes += 1
         if self.strikes >= CONFIRM_CHECKS and not self.disagreeing:
             self.disagreeing = True
-            shown = "; ".join(m.describe() for m in mismatches[:3])
+            shown = "; ".join(m.describe() for m in mismatches[:2])
+            if len(mismatches) > 2:
+                shown += f"; {len(mismatches) - 2} more market(s)"
             self.alerts.warning(TITLE, f"{where}: margin available differs from the service's ({shown}). "
                                 "Liquidation prices and risk checks shown here may be off: check the "
                                 "account on the service before trading larger", account=self.account)
