@@ -88,6 +88,7 @@ class TradingController:
         w.positions.selection_changed.connect(lambda _account, market: w.ticket.set_market(market))
         w.chart.market_selected.connect(lambda _market: self.refresh_levels())
         w.settings_panel.settings_saved.connect(self._on_settings_saved)
+        w.settings_panel.venues.venue_settings_saved.connect(lambda _v: self._on_venues_changed())
         w.auto_action.toggled.connect(self.set_auto_trading)
         if w.tray is not None:
             w.tray.auto_trading_toggled.connect(self.set_auto_trading)
@@ -258,6 +259,18 @@ class TradingController:
     async def _save_settings(self, settings: AccountSettings) -> None:
         await self.trading.save_settings(self.account, settings)
         self._on_settings_saved(self.account, settings)
+
+    def _on_venues_changed(self) -> None:
+        """A Mango account was connected or removed: its markets (and specs: tick sizes, margins) join
+        the ticket, the chart and the positions' figures; the title names the new primary venue."""
+        w, specs = self.window, self.trading.markets()
+        market = w.ticket.market_combo.currentText()
+        w.positions.model.set_markets(specs)
+        w.chart.set_markets(sorted(specs), {m: spec.tick_size for m, spec in specs.items()})
+        w.ticket.set_backend(self.trading, [w.ticket.account_combo.itemText(i)
+                                            for i in range(w.ticket.account_combo.count())])
+        w.ticket.set_market(market)
+        w.setWindowTitle(f"Grace Desktop — {self.account} on {self.services.selector.primary}")
 
     def _on_settings_saved(self, account: str, settings: AccountSettings) -> None:
         if account == self.account:
