@@ -118,10 +118,22 @@ async def test_a_5x_long_on_mango_shows_the_service_entry_and_our_liquidation_pr
     isolated = margin.position_liquidation_price(row.position, spec.maint_margin)
     assert abs(isolated - ours) > 10 * spec.tick_size
 
-    # The service's price moves: the mark and the distance follow, the liquidation price stays ours.
+    window.ticket.set_market(SOL)  # the chart follows the ticket: its liquidation line is the same figure
+    await wait_until(lambda: window.chart.market == SOL, what="SOL chart")
+    window.controller.refresh_levels()
+    assert window.chart.levels().liquidation == pytest.approx(ours)
+
+    # The status bar shows the account's free collateral: Mango's init health.
+    free = mango_health.account_health(services.trading.portfolio("paper"), specs).init
+    assert fmt.money(free) in window.status.free_label.text()
+
+    # The service's price moves: the mark and the distance follow, the liquidation price stays ours;
+    # paper's own SOL-PERP price (150) never values the Mango position.
     service.state.set_price(SOL, 95.0)
     await wait_until(lambda: model.row_at(model.row_of("paper", SOL)).mark == pytest.approx(95.0), timeout=10,
                      what="new SOL mark in Positions")
+    await services.paper.push_tick(SOL, 150.0)
+    await asyncio.sleep(0.3)  # a few flushes of the window's price bridge
     row = model.row_at(model.row_of("paper", SOL))
-    assert row.liq == pytest.approx(ours)
+    assert row.mark == pytest.approx(95.0) and row.liq == pytest.approx(ours)
     assert row.distance == pytest.approx(margin.distance_to_liquidation_pct(row.position.side, 95.0, ours))
