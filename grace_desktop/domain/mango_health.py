@@ -221,11 +221,36 @@ def margin_available_agrees(
 ) -> bool:
     """Cross-check our init health with the service's marginAvailable for `market` (within rel_tol,
     or 1 USDC for tiny accounts): a mismatch means our view of the account misses something."""
-    init_m, _ = _fractions(market, specs)
-    if init_m >= 1.0:
-        return True  # no leverage known for it: nothing to compare
-    ours = margin_available(account_health(portfolio, specs).init, init_m)
-    return abs(ours - reported) <= max(1.0, rel_tol * max(abs(ours), abs(reported)))
+    return not margin_available_mismatches(portfolio, specs, {market: reported}, rel_tol)
+
+
+@dataclass(frozen=True, slots=True)
+class MarginMismatch:
+    market: str
+    ours: float  # margin available from our account health
+    reported: float  # the service's marginAvailable
+
+    def describe(self) -> str:
+        return f"{self.market}: ours {self.ours:,.2f} USDC, the service's {self.reported:,.2f} USDC"
+
+
+def margin_available_mismatches(
+    portfolio: Portfolio, specs: Mapping[str, MarketSpec], reported: Mapping[str, float], rel_tol: float = 0.02,
+) -> list[MarginMismatch]:
+    """The markets of `reported` (the service's marketMarginAvailable) where ours differs by more than
+    rel_tol (or 1 USDC, for tiny accounts); markets we hold no perp spec for are not compared."""
+    rel_tol = v.non_negative("rel_tol", rel_tol)
+    init = account_health(portfolio, specs).init
+    out = []
+    for market in sorted(reported):
+        init_m, _ = _fractions(market, specs)
+        if init_m >= 1.0:
+            continue  # no leverage known for it (a spot market, or unknown): nothing to compare
+        ours = margin_available(init, init_m)
+        theirs = v.finite("reported", reported[market])
+        if abs(ours - theirs) > max(1.0, rel_tol * max(abs(ours), abs(theirs))):
+            out.append(MarginMismatch(market, ours, theirs))
+    return out
 
 
 # --- one entry point per figure, for either margin mode -----------------------------------------

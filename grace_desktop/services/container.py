@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import time
@@ -14,6 +15,7 @@ from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.away_report import TITLE as AWAY_TITLE
 from grace_desktop.services.away_report import AwayReport, LastRunClock, report_since_last_run
 from grace_desktop.services.events import EventBus, VenueStatusChanged
+from grace_desktop.services.margin_check import DEFAULT_INTERVAL, MarginCrossCheck, has_account_endpoint
 from grace_desktop.services.monitor import PositionMonitor
 from grace_desktop.services.monitor_streams import unwatch_venue, watch_venue
 from grace_desktop.services.round_trips import VenueJournal
@@ -47,6 +49,8 @@ class Services:
     away: AwayReport | None = None  # what changed since the last run (None: first run)
     last_run: LastRunClock | None = None
     venue_settings: VenueSettings = field(default_factory=VenueSettings)
+    margin_check_interval: float = DEFAULT_INTERVAL
+    margin_checks: dict[str, tuple[MarginCrossCheck, asyncio.Task[None]]] = field(default_factory=dict)
     _stopped: bool = False
 
     @property
@@ -77,6 +81,7 @@ class Services:
             raise
         self.journal.attach(name, venue)
         watch_venue(self.monitor, name, venue)
+        self.start_margin_check(name, venue)
         await self.monitor.sync_account(self.account, name)
         health = await venue.health()
         self.events.publish(VenueStatusChanged(name, health.ok, health.detail))
@@ -87,6 +92,7 @@ class Services:
             raise ValueError(f"venue {name!r} cannot be removed" if name == "paper" else f"no venue {name!r}")
         watched = await unwatch_venue(self.monitor, name)
         await self.journal.detach(name)
+        await self.stop_margin_check(name)
         venue = self.venues.pop(name)
         self.selector.venues.pop(name, None)
         self.selector.states.pop(name, None)
@@ -123,10 +129,27 @@ class Services:
             raise
         return f"Mango account at {settings.mango_url} connected; leverage trades go there first"
 
+    def start_margin_check(self, name: str, venue: Venue) -> None:
+        """A venue that reports its own margin figures (Mango's /mango/account) is cross-checked with ours."""
+        if not has_account_endpoint(venue) or name in self.margin_checks:
+            return
+        check = MarginCrossCheck(name, venue, self.account, lambda: self.trading.market_data.venue_markets(name),  # type: ignore[arg-type]
+                                 self.alerts, interval=self.margin_check_interval)
+        self.margin_checks[name] = (check, self.trading.tasks.spawn(check.run(), f"{name} margin check",
+                                                                    long_lived=True))
+
+    async def stop_margin_check(self, name: str) -> None:
+        _check, task = self.margin_checks.pop(name, (None, None))
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
     async def stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True
+        for name in list(self.margin_checks):
+            await self.stop_margin_check(name)
         if self.last_run is not None:
             await self.last_run.stop()  # a clean exit: the next start reports from here
         self.journal.stop()
@@ -239,7 +262,7 @@ async def build_services(
     feed_url: str | None = None,
     account: str | None = None, sweep_interval: float = 3.0, retry_delays: tuple[float, ...] | None = None,
     venues: dict[str, Venue] | None = None, internal_account: bool = False, order_timeout: float = 10.0,
-    venue_settings: VenueSettings | None = None,
+    venue_settings: VenueSettings | None = None, margin_check_interval: float = DEFAULT_INTERVAL,
 ) -> Services:
     """Build everything for `venue` and start it on the running loop; stop() undoes it all.
 
@@ -294,5 +317,8 @@ async def build_services(
     for name, v in built.items():
         health = await v.health()
         bus.publish(VenueStatusChanged(name, health.ok, health.detail))
-    return Services(store, account, bus, alerts, selector, trading, monitor, journal, built, away, last_run,
-                    venue_settings=settings)
+    services = Services(store, account, bus, alerts, selector, trading, monitor, journal, built, away, last_run,
+                        venue_settings=settings, margin_check_interval=margin_check_interval)
+    for name, v in built.items():
+        services.start_margin_check(name, v)
+    return services

@@ -33,6 +33,7 @@ from grace_desktop.services.container import (
 from grace_desktop.services.protection import protection_lines
 from grace_desktop.services.venue_settings import effective_venue_settings
 from grace_desktop.storage import Storage, StorageError, open_storage
+from grace_desktop.storage.app_settings import peek_venue_settings
 
 log = logging.getLogger("grace_desktop")
 
@@ -150,10 +151,19 @@ def startup_venue_settings(store: Storage, args: argparse.Namespace, *, self_tes
     return settings
 
 
+def _saved_mango_url(args: argparse.Namespace) -> str | None:
+    """The Mango URL saved in settings, read without creating a file (None: --venue is not
+    mango_v3, or nothing saved yet); what build_services will connect to when no flag overrides it."""
+    if args.venue != "mango_v3":
+        return None
+    saved = peek_venue_settings(args.data_dir)
+    return saved.mango_url if saved is not None else None
+
+
 async def _start(args: argparse.Namespace, mode: str, account: str | None = None) -> Services:
     """Venue first (a refused venue creates no files), then the locked, checked store, then services."""
     check_venue(args.venue)
-    await probe_venue(args.venue, mango_url=args.mango_url)
+    await probe_venue(args.venue, mango_url=args.mango_url or _saved_mango_url(args))
     store = open_storage(args.data_dir, mode=mode)
     try:
         if account is not None:

@@ -71,10 +71,13 @@ class VenueSelector:
     def healthy(self, name: str) -> bool:
         return self.states.get(name, VenueState()).healthy
 
-    def select(self, *, leverage_trade: bool, settings: AccountSettings) -> Selection:
+    def select(self, *, leverage_trade: bool, settings: AccountSettings, market: str | None = None,
+               lists: Callable[[str, str], bool] | None = None) -> Selection:
+        """`lists(venue, market)` says whether a venue lists `market`: a spot trade then goes only
+        to a venue that has it (Mango lists perps only, so its spot trades go to paper)."""
         if leverage_trade:
             return self._select_perp(settings)
-        return self._select_spot(settings)
+        return self._select_spot(settings, market, lists)
 
     def _select_perp(self, settings: AccountSettings) -> Selection:
         primary = self.venues[self.primary]
@@ -88,7 +91,8 @@ class VenueSelector:
             return Selection("paper", paper, f"{why}; falling back to paper as allowed in settings")
         raise NoVenueError(f"{why}; no allowed fallback (enable paper fallback in settings to use it)")
 
-    def _select_spot(self, settings: AccountSettings) -> Selection:
+    def _select_spot(self, settings: AccountSettings, market: str | None = None,
+                     lists: Callable[[str, str], bool] | None = None) -> Selection:
         if self.spot is not None:
             if self.healthy(self.spot):
                 return Selection(self.spot, self.venues[self.spot], f"{self.spot} is the configured spot venue")
@@ -96,7 +100,23 @@ class VenueSelector:
             if "paper" in self.venues and settings.allow_paper_fallback:
                 return Selection("paper", self.venues["paper"], f"{why}; falling back to paper as allowed")
             raise NoVenueError(why)
+        if market is not None and lists is not None and not lists(self.primary, market):
+            return self._spot_elsewhere(market, lists)
         venue = self.venues[self.primary]
         if not self.healthy(self.primary):
             raise NoVenueError(f"{self.primary} is unhealthy ({self.states[self.primary].last_error})")
         return Selection(self.primary, venue, f"no separate spot venue; {self.primary} lists spot markets")
+
+    def _spot_elsewhere(self, market: str, lists: Callable[[str, str], bool]) -> Selection:
+        """The primary (a perp-only venue such as Mango) does not list this spot market: paper first,
+        then any other healthy venue that lists it. Not a fallback, so no setting gates it."""
+        others = sorted((n for n in self.venues if n != self.primary), key=lambda n: (n != "paper", n))
+        for name in others:
+            if lists(name, market) and self.healthy(name):
+                return Selection(name, self.venues[name], f"{self.primary} lists no spot market {market}; "
+                                 f"spot trades go to {name}, which lists it")
+        unhealthy = [n for n in others if lists(n, market)]
+        if unhealthy:
+            raise NoVenueError(f"{self.primary} lists no spot market {market} and {unhealthy[0]} is unhealthy "
+                               f"({self.states[unhealthy[0]].last_error or 'repeated errors'})")
+        raise NoVenueError(f"no configured venue lists the spot market {market}")

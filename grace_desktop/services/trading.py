@@ -221,7 +221,8 @@ class TradingService:
 
     def _select(self, venue: str | None, spec: MarketSpec, settings: AccountSettings) -> Selection:
         if venue is None:
-            return self.selector.select(leverage_trade=spec.is_perp, settings=settings)
+            return self.selector.select(leverage_trade=spec.is_perp, settings=settings, market=spec.name,
+                                        lists=lambda name, market: market in self.market_data.venue_markets(name))
         if venue not in self.selector.venues:
             raise NoVenueError(f"venue: {venue!r} is not configured")
         return Selection(venue, self.selector.venues[venue], "the venue holding the position")

@@ -7,10 +7,14 @@ the OS keyring).
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
+from pathlib import Path
 
+from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.venue_settings import VenueSettings
 from grace_desktop.storage.base import Repository, writes
+from grace_desktop.storage.paths import DB_FILENAME, data_dir_path
 
 # A row of the app_meta table (key, JSON value): facts and settings of the installation.
 VENUES = "venue_settings"
@@ -35,3 +39,32 @@ class AppSettingsRepository(Repository):
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             (VENUES, json.dumps(checked.to_dict(), sort_keys=True), time.time()),
         )
+
+
+def peek_venue_settings(data_dir: str | Path | None = None) -> VenueSettings | None:
+    """The saved venue settings read before start-up opens the store, touching nothing on disk.
+
+    Start-up must refuse an unreachable venue before it creates a file, yet the URL to probe may be
+    a saved one: this reads it through a read-only connection (as file_check does). None when there
+    is no database yet, or it cannot be read, or holds no valid row: the full checks come later.
+    """
+    path = data_dir_path(data_dir) / DB_FILENAME
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return None
+        has_wal = Path(f"{path}-wal").is_file() and Path(f"{path}-wal").stat().st_size > 0
+    except OSError:
+        return None
+    # immutable=1 creates no -shm; with a -wal left behind, plain read-only so its pages are seen.
+    uri = path.resolve().as_uri() + ("?mode=ro" if has_wal else "?mode=ro&immutable=1")
+    try:
+        conn = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        row = conn.execute("SELECT value FROM app_meta WHERE key = ?", (VENUES,)).fetchone()
+        return VenueSettings.from_dict(json.loads(row[0])) if row is not None else None
+    except (sqlite3.Error, ValueError, TypeError, DomainError):
+        return None
+    finally:
+        conn.close()

@@ -11,7 +11,7 @@ import logging
 import time
 from typing import Any
 
-from grace_desktop.domain import margin
+from grace_desktop.domain import mango_health, margin
 from grace_desktop.domain.settings import AccountSettings
 from grace_desktop.services.container import Services
 from grace_desktop.services.venue_settings import load_venue_settings, save_and_apply
@@ -21,6 +21,7 @@ from grace_desktop.ui.bridge import ServicesBridge
 from grace_desktop.ui.chart_panel import ChartLevels
 from grace_desktop.ui.main_window import MainWindow
 from grace_desktop.ui.orders_controller import OrdersController
+from grace_desktop.ui.price_history import PriceHistory
 from grace_desktop.ui.qt import QTimer
 from grace_desktop.ui.ticket_preview import TicketOrder, TicketPreview
 from grace_desktop.ui.tray import TrayPosition
@@ -97,6 +98,7 @@ class TradingController:
         w.positions.selection_changed.connect(lambda _account, market: w.ticket.set_market(market))
         w.chart.market_selected.connect(lambda _market: self.refresh_levels())
         w.settings_panel.settings_saved.connect(self._on_settings_saved)
+        w.settings_panel.venues.venue_settings_saved.connect(lambda _v: self._on_venues_changed())
         w.auto_action.toggled.connect(self.set_auto_trading)
         if w.tray is not None:
             w.tray.auto_trading_toggled.connect(self.set_auto_trading)
@@ -199,13 +201,15 @@ class TradingController:
 
     def _show_account_status(self) -> None:
         settings = self.trading.settings(self.account)
-        self.window.status.set_portfolio(self.trading.portfolio(self.account), settings.max_account_leverage)
+        self.window.status.set_portfolio(self.trading.portfolio(self.account), settings.max_account_leverage,
+                                         self.trading.markets())
 
     def refresh_levels(self) -> None:
         """Entry, TP, SL, trailing and liquidation lines for the chart's market."""
         chart = self.window.chart
         account = self.window.ticket.account_combo.currentText() or self.account
-        position = self.trading.portfolio(account).position(chart.market)
+        portfolio = self.trading.portfolio(account)
+        position = portfolio.position(chart.market)
         if position is None:
             # No position here: show where the ticket's order would be liquidated instead.
             preview = self.window.ticket.preview
@@ -215,7 +219,10 @@ class TradingController:
             chart.set_levels(ChartLevels(preview_liquidation=liq or None))
             return
         spec = self.trading.spec(chart.market)
-        liq = margin.position_liquidation_price(position, spec.maint_margin if spec and spec.is_perp else 0.0)
+        if mango_health.is_cross(portfolio):  # the same figure as the Positions panel: the account's
+            liq = mango_health.position_liquidation_price(portfolio, position, self.trading.markets())
+        else:
+            liq = margin.position_liquidation_price(position, spec.maint_margin if spec and spec.is_perp else 0.0)
         watch = self.services.monitor.watched(account, chart.market)
         levels = watch.levels if watch is not None else {}
 
@@ -287,6 +294,23 @@ class TradingController:
     async def _save_settings(self, settings: AccountSettings) -> None:
         await self.trading.save_settings(self.account, settings)
         self._on_settings_saved(self.account, settings)
+
+    def _on_venues_changed(self) -> None:
+        """A Mango account was connected or removed: its markets (and specs: tick sizes, margins) join
+        the ticket, the chart and the positions' figures; the title names the new primary venue."""
+        w, specs = self.window, self.trading.markets()
+        market = w.ticket.market_combo.currentText()
+        if self.bridge.primary_venue != self.services.selector.primary:
+            # The window quotes the primary venue: another venue's prices must not value these positions.
+            self.bridge.primary_venue = self.services.selector.primary
+            w.positions.model.primary_venue = self.services.selector.primary
+            w.chart.history = PriceHistory(w.chart.history.capacity)
+        w.positions.model.set_markets(specs)
+        w.chart.set_markets(sorted(specs), {m: spec.tick_size for m, spec in specs.items()})
+        w.ticket.set_backend(self.trading, [w.ticket.account_combo.itemText(i)
+                                            for i in range(w.ticket.account_combo.count())])
+        w.ticket.set_market(market)
+        w.setWindowTitle(f"Grace Desktop — {self.account} on {self.services.selector.primary}")
 
     def _on_settings_saved(self, account: str, settings: AccountSettings) -> None:
         if account == self.account:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
-from grace_desktop.domain import margin
+from grace_desktop.domain import mango_health, margin
 from grace_desktop.domain.models import MarketSpec, Portfolio, Position
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui.qt import AMBER, GREEN, MUTED, RED, QAbstractTableModel, QColor, QModelIndex, Qt
@@ -60,14 +61,17 @@ class PositionRow:
                  "_static", "_cells")
 
     def __init__(self, position: Position, spec: MarketSpec | None, mark: float | None, venue: str = "",
-                 funding: float = 0.0) -> None:
+                 funding: float = 0.0, liq: float | None = None) -> None:
         self.position = position
         self.venue = venue
         self.funding = funding  # received (+) minus paid (-) since the position opened
         self.spec = spec
         self.perp = spec is None or spec.is_perp
-        # Spot holdings (1x, fully paid) are never liquidated.
-        self.liq = margin.position_liquidation_price(position, spec.maint_margin) if self.perp else 0.0
+        # Spot holdings (1x, fully paid) are never liquidated. `liq` is given on a cross-margin
+        # account, where it depends on the whole account (see PositionsModel._cross_liqs).
+        if liq is None:
+            liq = margin.position_liquidation_price(position, spec.maint_margin if spec else 0.0) if self.perp else 0.0
+        self.liq = liq
         tick = spec.tick_size if spec else 0.01
         lot = spec.lot_size if spec else 0.0001
         p = position
@@ -77,6 +81,13 @@ class PositionRow:
             p.account, venue,
         )
         self.remark(mark)
+
+    def relevel(self, liq: float) -> None:
+        """A new liquidation price (cross margin: another market moved); the mark is unchanged."""
+        self.liq = liq
+        tick = self.spec.tick_size if self.spec else 0.01
+        self._static = self._static[:5] + (fmt.liquidation(liq, tick),) + self._static[6:]
+        self.remark(self.mark)
 
     def remark(self, mark: float | None) -> None:
         p = self.position
@@ -144,6 +155,8 @@ class PositionsModel(QAbstractTableModel):
         self.primary_venue = ""
         self._specs: dict[str, MarketSpec] = {}
         self._marks: dict[str, float] = {}
+        # Cross-margin accounts (Mango) by (venue, account): liq prices need the whole account.
+        self._cross: dict[tuple[str, str], Portfolio] = {}
 
     # --- Qt model interface -------------------------------------------------------------
     def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -197,6 +210,11 @@ class PositionsModel(QAbstractTableModel):
         marks = self._marks if primary else dict(portfolio.marks)
         wanted = {p.market: p for p in portfolio.positions}
         account = portfolio.account
+        if mango_health.is_cross(portfolio):
+            self._cross[(venue, account)] = portfolio
+        else:
+            self._cross.pop((venue, account), None)
+        liqs = self._cross_liqs((venue, account), marks)
         # Remove from the bottom up so earlier row numbers stay valid.
         for i in range(len(self._rows) - 1, -1, -1):
             p = self._rows[i].position
@@ -210,21 +228,25 @@ class PositionsModel(QAbstractTableModel):
         for market, position in wanted.items():
             key = (venue, account, market)
             i = self._index.get(key)
+            liq = liqs.get(market)
             if i is None:
                 new.append(PositionRow(position, self._specs.get(market), marks.get(market), venue,
-                                       self._funding.get(key, 0.0)))
+                                       self._funding.get(key, 0.0), liq))
                 continue
             row = self._rows[i]
             if row.position != position:
                 self._rows[i] = PositionRow(position, self._specs.get(market), marks.get(market), venue,
-                                            self._funding.get(key, 0.0))
+                                            self._funding.get(key, 0.0), liq)
                 changed.append(i)
             else:
                 mark = marks.get(market)
+                if liq is not None and liq != row.liq:
+                    row.relevel(liq)
+                    changed.append(i)
                 if mark is not None and mark != row.mark:
                     row.remark(mark)
                     changed.append(i)
-        self._announce(changed, 0, len(COLUMNS) - 1)
+        self._announce(sorted(set(changed)), 0, len(COLUMNS) - 1)
         if new:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
@@ -235,15 +257,33 @@ class PositionsModel(QAbstractTableModel):
     def update_marks(self, marks: Mapping[str, float]) -> None:
         """Revalue the rows of the markets in `marks`; repaint only those rows' live columns."""
         self._marks.update(marks)
+        # On a cross-margin account every position's liquidation price moves with every mark.
+        moved = {k for k, p in self._cross.items()
+                 if k[0] in ("", self.primary_venue) and any(q.market in marks for q in p.positions)}
+        liqs = {k: self._cross_liqs(k, self._marks) for k in moved}
         changed = []
         for i, row in enumerate(self._rows):
             if row.venue not in ("", self.primary_venue):
                 continue
             mark = marks.get(row.position.market)
+            liq = liqs.get((row.venue, row.position.account), {}).get(row.position.market)
+            if liq is not None and liq != row.liq:
+                row.relevel(liq)
+                changed.append(i)
             if mark is not None and mark != row.mark:
                 row.remark(mark)
                 changed.append(i)
-        self._announce(changed, FIRST_LIVE, LAST_LIVE)
+        self._announce(sorted(set(changed)), FIRST_LIVE, LAST_LIVE)
+
+    def _cross_liqs(self, key: tuple[str, str], marks: Mapping[str, float]) -> dict[str, float]:
+        """Per market, the price where the account's maint health reaches zero, every other price
+        held (domain.mango_health), at the latest marks; empty for an isolated account."""
+        portfolio = self._cross.get(key)
+        if portfolio is None:
+            return {}
+        held = {p.market for p in portfolio.positions}
+        valued = replace(portfolio, marks={**portfolio.marks, **{m: marks[m] for m in held if m in marks}})
+        return {p.market: mango_health.position_liquidation_price(valued, p, self._specs) for p in portfolio.positions}
 
     def set_funding(self, funding: Mapping[RowKey, float]) -> None:
         """Accumulated funding per (venue, account, market); repaints the rows whose figure changed."""
@@ -261,6 +301,7 @@ class PositionsModel(QAbstractTableModel):
 
     def clear(self) -> None:
         self.beginResetModel()
+        self._cross.clear()
         self._rows.clear()
         self._index.clear()
         self.endResetModel()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from grace_desktop.domain import margin
-from grace_desktop.domain.models import Portfolio
+from collections.abc import Mapping
+
+from grace_desktop.domain import mango_health, margin
+from grace_desktop.domain.models import MarketSpec, Portfolio
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui.qt import AMBER, GREEN, MUTED, RED, TEXT, QLabel, QStatusBar, Qt, QWidget
 
@@ -65,14 +67,17 @@ class TradingStatusBar(QStatusBar):
         colour = GREEN if on else MUTED
         self.auto_label.setText(f"<span style='color:{colour}'>auto-trading {'on' if on else 'off'}</span>")
 
-    def set_portfolio(self, portfolio: Portfolio | None, max_account_leverage: float = 5.0) -> None:
+    def set_portfolio(self, portfolio: Portfolio | None, max_account_leverage: float = 5.0,
+                      specs: Mapping[str, MarketSpec] | None = None) -> None:
+        """`specs` (the markets' margins) are needed for a Mango account, whose free collateral is init health."""
         if portfolio is None:
             for label, name in ((self.equity_label, "Equity"), (self.free_label, "Free"), (self.leverage_label, "Leverage")):
                 label.setText(f"<span style='color:{MUTED}'>{name}</span> —")
             return
         equity = margin.equity(portfolio)
-        free = margin.free_collateral(portfolio)
-        lev = margin.account_leverage(portfolio)
+        free = mango_health.free_collateral(portfolio, specs or {})
+        lev = mango_health.account_leverage(portfolio) if mango_health.is_cross(portfolio) else \
+            margin.account_leverage(portfolio)
         # Amber from 60 % of the account's leverage limit, red at the limit.
         lev_colour = RED if lev >= max_account_leverage else AMBER if lev >= 0.6 * max_account_leverage else TEXT
         self.equity_label.setText(f"<span style='color:{MUTED}'>Equity</span> {fmt.money(equity)}")

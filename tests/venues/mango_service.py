@@ -111,7 +111,10 @@ class MangoService:
             if method == "GET" and parts == ["wallet", "balances"]:
                 usdc = round(s.usdc, 9)
                 zero = {"free": 0, "spotBorrow": 0, "total": 0, "usdValue": 0, "availableWithoutBorrow": 0}
-                return ok([{"coin": "SOL-SPOT", **zero}, {"coin": "USDC", "free": usdc, "spotBorrow": 0, "total": usdc,
+                sol = round(s.sol_spot, 9)
+                spot = {**zero, "free": sol, "total": sol, "availableWithoutBorrow": sol,
+                        "usdValue": sol * s.markets["SOL-PERP"].price} if sol else zero
+                return ok([{"coin": "SOL-SPOT", **spot}, {"coin": "USDC", "free": usdc, "spotBorrow": 0, "total": usdc,
                                                           "usdValue": usdc, "availableWithoutBorrow": usdc}])
             if method == "POST" and parts == ["wallet", "withdrawals"]:
                 if not isinstance(body, dict) or body.get("coin") not in COINS or not _numeric(body.get("size")):

@@ -97,6 +97,10 @@ class Holding:
     entry: float = 0.0  # average open price
 
 
+# MANGO_V3_API.md §2.5: SOL spot init leverage 5, so a deposit counts 0.8 of its value in init health.
+SPOT_INIT_ASSET_WEIGHT = 0.8
+
+
 def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
@@ -104,6 +108,7 @@ def iso(ts: float) -> str:
 @dataclass
 class MangoState:
     usdc: float = 10_000.0
+    sol_spot: float = 0.0  # a SOL deposit (coin "SOL-SPOT"): collateral at spot weights, valued at SOL's oracle
     markets: dict[str, Perp] = field(default_factory=lambda: {m.name: Perp(**vars(m)) for m in MARKETS})
     holdings: dict[str, Holding] = field(default_factory=dict)
     resting: list[Resting] = field(default_factory=list)
@@ -127,7 +132,7 @@ class MangoState:
     # ----- health -----------------------------------------------------------------------------
     def init_health(self, extra: tuple[str, int, float] | None = None) -> float:
         """USDC + Σ (unrealized − |notional| / init leverage) at oracle, resting orders' worst case included."""
-        health = self.usdc
+        health = self.usdc + self.sol_spot * self.markets["SOL-PERP"].price * SPOT_INIT_ASSET_WEIGHT
         for name, perp in self.markets.items():
             held = self.holdings.get(name, Holding())
             base = held.base_lots
