@@ -78,9 +78,18 @@ async def remote_double(tmp_path: Path) -> AsyncIterator[Harness]:
             await venue.close()
 
 
+@asynccontextmanager
+async def spot_router_loopback(tmp_path: Path) -> AsyncIterator[Harness]:
+    """The spot venue on loopback Jupiter v2 + Solana RPC servers, with a funded test keypair."""
+    from tests.venues.spot.stack import spot_loop
+
+    async with spot_loop(tmp_path / "spot") as loop:
+        yield Harness(loop.venue, loop.set_price, prices={"SOL/USDC": 100.0})
+
+
 VENUES: dict[str, Factory] = {
     "paper": paper,
     "remote_double": remote_double,
     # "mango_v3": mango_v3_loopback,  (its issue adds the factory and this line)
-    # "spot": spot_router_loopback,
+    "spot": spot_router_loopback,
 }
