@@ -63,7 +63,7 @@ class Services:
 
 SIMULATED = "simulated"
 GIL_SWITCH_S = 0.0002
-BUILT_VENUES = ("paper",)
+BUILT_VENUES = ("paper", "spot")
 
 
 def check_venue(name: str) -> None:
@@ -72,10 +72,25 @@ def check_venue(name: str) -> None:
         raise VenueUnavailableError(f"the {name} venue adapter is not part of this build yet; use --venue paper")
 
 
-def build_venue(name: str, store: Storage, *, feed: Any = SIMULATED, mango_url: str | None = None) -> Venue:
+def build_venue(name: str, store: Storage, *, feed: Any = SIMULATED, mango_url: str | None = None,
+                spot_options: dict[str, Any] | None = None) -> Venue:
     """`feed` for the paper venue: "simulated" (the default live-looking prices), None (prices are
-    pushed by the caller, as tests do) or any async iterable of Ticks (e.g. a ReplayFeed)."""
+    pushed by the caller, as tests do) or any async iterable of Ticks (e.g. a ReplayFeed).
+    `spot_options` are `venues.spot.create_venue`'s keyword arguments (router, router_url, rpc_url,
+    keypair, api_key, tokens, slippage_bps, fallback...); the swap record goes next to the database."""
     check_venue(name)
+    if name == "spot":
+        from grace_desktop.venues.spot import create_venue
+
+        options = dict(spot_options or {})
+        if not options.get("rpc_url"):
+            raise VenueUnavailableError("the spot venue needs a Solana RPC URL (--rpc-url or settings)")
+        options.setdefault("data_dir", store.path.parent)
+        try:
+            venue: Venue = create_venue(**options)
+        except ValueError as exc:
+            raise VenueUnavailableError(f"spot venue: {exc}") from None
+        return venue
     from grace_desktop.venues.feeds import SimulatedFeed
     from grace_desktop.venues.paper import PaperVenue
 
@@ -88,6 +103,7 @@ async def build_services(
     store: Storage, venue: str = "paper", *, mango_url: str | None = None, feed: Any = SIMULATED,
     account: str | None = None, sweep_interval: float = 3.0, retry_delays: tuple[float, ...] | None = None,
     venues: dict[str, Venue] | None = None, internal_account: bool = False, order_timeout: float = 10.0,
+    spot_options: dict[str, Any] | None = None,
 ) -> Services:
     """Build everything for `venue` and start it on the running loop; stop() undoes it all.
 
@@ -104,7 +120,7 @@ async def build_services(
     tasks = TaskSupervisor()
     tasks.set_failure_hook(lambda name, exc: alerts.error("Internal error", f"{name} stopped: {exc}"))
     built: dict[str, Venue] = venues if venues is not None else {
-        venue: build_venue(venue, store, feed=feed, mango_url=mango_url)}
+        venue: build_venue(venue, store, feed=feed, mango_url=mango_url, spot_options=spot_options)}
     account = account or (DEFAULT_ACCOUNT if venue == "paper" else venue)
     await store.write(store.accounts.ensure, account, venue, internal=internal_account)
     for v in built.values():
