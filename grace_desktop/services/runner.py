@@ -21,6 +21,7 @@ from typing import Any
 
 from grace_desktop.domain import margin
 from grace_desktop.domain.enums import OrderStatus
+from grace_desktop.domain.models import Order
 from grace_desktop.services.container import Services, VenueUnavailableError, build_services, check_venue
 from grace_desktop.storage import StorageError, open_storage
 
@@ -135,10 +136,24 @@ async def _start(args: argparse.Namespace, mode: str, account: str | None = None
         if account is not None:
             # Internal: the self-test's account stays out of the user's account list.
             store.accounts.ensure(account, args.venue, internal=True)
-        return await build_services(store, args.venue, mango_url=args.mango_url, account=account)
+        return await build_services(store, args.venue, mango_url=args.mango_url, account=account,
+                                    spot_options=spot_options_from(args) if args.venue == "spot" else None)
     except BaseException:
         store.close()
         raise
+
+
+def spot_options_from(args: argparse.Namespace) -> dict[str, Any]:
+    """create_venue's arguments from the command line (settings fill the rest once they are wired)."""
+    from grace_desktop.venues.spot import load_keypair
+
+    keypair = getattr(args, "keypair", None)
+    options: dict[str, Any] = {"router": getattr(args, "spot_router", None) or "jupiter",
+                               "rpc_url": getattr(args, "rpc_url", None),
+                               "keypair": load_keypair(keypair) if keypair else None}
+    if getattr(args, "router_url", None):
+        options["router_url"] = args.router_url
+    return options
 
 
 async def _headless(args: argparse.Namespace) -> int:
@@ -195,19 +210,24 @@ async def _round_trip(services: Services) -> int:
         return 1
     leverage = 2.0 if spec.is_perp else 1.0
     size = spec.lot_size
+    mark = trading.mark(market)
+    if not spec.is_perp and mark:  # a spot lot can be dust a router refuses: swap about 1 unit of quote
+        size = max(spec.lot_size, spec.round_size_down(1.0 / mark))
     print(f"self-test: venue {services.selector.primary}, account {account}, data {services.store.path}")
     opened = await trading.execute_trade("buy", size, market, account, leverage=leverage)
     if not opened.success or opened.order is None:
         print(f"self-test FAILED: opening order refused: {opened.message}")
         return 1
-    print(f"  opened: buy {size:g} {market} at {leverage:g}x -> {opened.order.status.value} "
-          f"@ {opened.order.avg_fill_price}")
+    opened_order = await _settled(services, opened.order)
+    print(f"  opened: buy {size:g} {market} at {leverage:g}x -> {opened_order.status.value} "
+          f"@ {opened_order.avg_fill_price}")
     closed = await trading.close_position(account, market, reason="self-test")
     if not closed.success or closed.order is None:
         print(f"self-test FAILED: closing order refused: {closed.message}")
         return 1
+    closed_order = await _settled(services, closed.order)
     print(f"  closed: {closed.order.request.side.value} {closed.order.request.size:g} {market} -> "
-          f"{closed.order.status.value} @ {closed.order.avg_fill_price}")
+          f"{closed_order.status.value} @ {closed_order.avg_fill_price}")
     for order in (opened.order, closed.order):
         record = services.store.orders.get(order.client_id)
         if record is None or record.order.status is not OrderStatus.FILLED:
@@ -225,6 +245,20 @@ async def _round_trip(services: Services) -> int:
     print(f"  journal: both orders recorded as filled; equity now {margin.equity(portfolio):,.2f}")
     print("self-test OK")
     return 0
+
+
+async def _settled(services: Services, order: Order, timeout: float = 120.0) -> Order:
+    """The order once filled or final, and its fills journaled: a swap is confirmed on chain after the
+    venue took it, so a remote venue's answer can be "submitted" first."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        record = services.store.orders.get(order.client_id)
+        if record is not None and (record.order.status.is_final or record.order.status is OrderStatus.FILLED):
+            if services.journal.backlog == 0:
+                return record.order
+        await asyncio.sleep(0.05)
+    return order
 
 
 def run_self_test(args: argparse.Namespace) -> int:

@@ -55,3 +55,19 @@ async def test_a_spot_buy_and_a_take_profit_sell_are_journaled_with_fees_and_pnl
         finally:
             await services.stop()
             store.close()
+
+
+async def test_the_self_test_round_trip_runs_on_spot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from grace_desktop.services.runner import SELF_TEST_ACCOUNT, _round_trip
+
+    store = open_storage(tmp_path / "data")
+    async with spot_loop(tmp_path / "spot") as loop:
+        services = await build_services(store, "spot", venues={"spot": loop.venue}, sweep_interval=3600,
+                                        order_timeout=3.0, account=SELF_TEST_ACCOUNT, internal_account=True)
+        try:
+            assert await _round_trip(services) == 0, capsys.readouterr().out
+            assert "self-test OK" in capsys.readouterr().out
+            assert loop.distinct_swaps() == 2  # bought about 1 USDC of SOL and sold it back
+        finally:
+            await services.stop()
+            store.close()
