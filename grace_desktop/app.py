@@ -101,6 +101,10 @@ async def _start_services(
         options["venue_settings"] = await window_venue_settings(store, qsettings, cli_args)
     if mango_url is None and venue == "mango_v3":
         mango_url = options["venue_settings"].mango_url
+    if venue == "spot" and "spot_options" not in options:
+        from grace_desktop.services.spot_options import spot_options
+
+        options["spot_options"] = await spot_options(options["venue_settings"])
     if "feed" not in options:
         options["feed"] = options["venue_settings"].feed
         options.setdefault("feed_url", options["venue_settings"].feed_url)

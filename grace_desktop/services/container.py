@@ -164,7 +164,7 @@ class Services:
 
 SIMULATED = "simulated"
 GIL_SWITCH_S = 0.0002
-BUILT_VENUES = ("paper", "mango_v3")
+BUILT_VENUES = ("paper", "mango_v3", "spot")
 
 
 def check_venue(name: str) -> None:
@@ -215,11 +215,26 @@ async def probe_venue(name: str, *, mango_url: str | None = None, timeout: float
 
 
 def build_venue(name: str, store: Storage, *, feed: Any = SIMULATED, mango_url: str | None = None,
-                feed_url: str | None = None, on_feed_notice: Callable[[FeedNotice], None] | None = None) -> Venue:
+                feed_url: str | None = None, on_feed_notice: Callable[[FeedNotice], None] | None = None,
+                spot_options: dict[str, Any] | None = None) -> Venue:
     """`feed` for the paper venue: "simulated" (the default live-looking prices), "replay", "live"
     (public prices from `feed_url`, simulated when unreachable), None (prices are pushed by the
-    caller, as tests do) or any async iterable of Ticks (e.g. a ReplayFeed)."""
+    caller, as tests do) or any async iterable of Ticks (e.g. a ReplayFeed).
+    `spot_options` are `venues.spot.create_venue`'s keyword arguments (services.spot_options builds
+    them from the settings); the swap record goes next to the database."""
     check_venue(name)
+    if name == "spot":
+        from grace_desktop.venues.spot import create_venue as create_spot_venue
+
+        options = dict(spot_options or {})
+        if not options.get("rpc_url"):
+            raise VenueUnavailableError("the spot venue needs a Solana RPC URL (--rpc-url or settings)")
+        options.setdefault("data_dir", store.path.parent)
+        try:
+            spot: Venue = create_spot_venue(**options)
+        except ValueError as exc:
+            raise VenueUnavailableError(f"spot venue: {exc}") from None
+        return spot
     if name == "mango_v3":
         from grace_desktop.venues.mango_v3 import DEFAULT_URL, create_venue
 
@@ -263,6 +278,7 @@ async def build_services(
     account: str | None = None, sweep_interval: float = 3.0, retry_delays: tuple[float, ...] | None = None,
     venues: dict[str, Venue] | None = None, internal_account: bool = False, order_timeout: float = 10.0,
     venue_settings: VenueSettings | None = None, margin_check_interval: float = DEFAULT_INTERVAL,
+    spot_options: dict[str, Any] | None = None,
 ) -> Services:
     """Build everything for `venue` and start it on the running loop; stop() undoes it all.
 
@@ -282,7 +298,8 @@ async def build_services(
     tasks.set_failure_hook(lambda name, exc: alerts.error("Internal error", f"{name} stopped: {exc}"))
     built: dict[str, Venue] = venues if venues is not None else {
         venue: build_venue(venue, store, feed=feed, mango_url=mango_url, feed_url=feed_url,
-                           on_feed_notice=feed_notice_alerts(alerts))}
+                           on_feed_notice=feed_notice_alerts(alerts),
+                           spot_options=spot_options)}
     settings = venue_settings or VenueSettings()
     account = account or (DEFAULT_ACCOUNT if venue == "paper" else venue)
     await store.write(store.accounts.ensure, account, venue, internal=internal_account)

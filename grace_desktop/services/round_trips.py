@@ -30,7 +30,14 @@ from grace_desktop.storage import Storage
 from grace_desktop.storage.errors import StorageClosedError, StorageError
 from grace_desktop.storage.records import ConditionRecord, LedgerPosition, TradeRecord
 from grace_desktop.venues.base import Venue, VenueError
-from grace_desktop.venues.events import FillReported, FundingPaid, Liquidated, OrderChanged, PositionChanged
+from grace_desktop.venues.events import (
+    FillReported,
+    FundingPaid,
+    Liquidated,
+    OrderChanged,
+    PositionChanged,
+    VenueNotice,
+)
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +144,9 @@ class VenueJournal:
                 await self.bus.publish_async(PositionUpdated(venue, event.account, event.market, event.position))
             elif isinstance(event, FundingPaid):
                 await self.record_funding(event)
+            elif isinstance(event, VenueNotice):
+                self.alerts.raise_alert(event.level, event.title, event.text, account=event.account,
+                                        market=event.market or "")
         except Exception as exc:  # one bad event must not stop the journal; it is rebuilt from fills later
             log.exception("could not journal %s from %s", type(event).__name__, venue)
             if isinstance(exc, StorageError) and not isinstance(exc, StorageClosedError):

@@ -22,6 +22,7 @@ from typing import Any
 from grace_desktop.domain import margin
 from grace_desktop.domain.enums import OrderStatus
 from grace_desktop.domain.errors import DomainError
+from grace_desktop.domain.models import Order
 from grace_desktop.domain.venue_settings import VenueSettings
 from grace_desktop.services.container import (
     Services,
@@ -31,6 +32,7 @@ from grace_desktop.services.container import (
     probe_venue,
 )
 from grace_desktop.services.protection import protection_lines
+from grace_desktop.services.spot_options import spot_options
 from grace_desktop.services.venue_settings import effective_venue_settings
 from grace_desktop.storage import Storage, StorageError, open_storage
 from grace_desktop.storage.app_settings import peek_venue_settings
@@ -173,7 +175,8 @@ async def _start(args: argparse.Namespace, mode: str, account: str | None = None
         mango_url = args.mango_url or (settings.mango_url if args.venue == "mango_v3" else None)
         feed = "simulated" if account is not None else settings.feed  # the self-test needs no network for prices
         return await build_services(store, args.venue, mango_url=mango_url, account=account,
-                                    feed=feed, feed_url=settings.feed_url, venue_settings=settings)
+                                    feed=feed, feed_url=settings.feed_url, venue_settings=settings,
+                                    spot_options=await spot_options(settings) if args.venue == "spot" else None)
     except BaseException:
         store.close()
         raise
@@ -245,12 +248,15 @@ async def _round_trip(services: Services) -> int:
         return 1
     leverage = 2.0 if spec.is_perp else 1.0
     size = spec.lot_size
+    mark = trading.mark(market)
+    if not spec.is_perp and mark:  # a spot lot can be dust a router refuses: swap about 1 unit of quote
+        size = max(spec.lot_size, spec.round_size_down(1.0 / mark))
     print(f"self-test: venue {services.selector.primary}, account {account}, data {services.store.path}")
     opened = await trading.execute_trade("buy", size, market, account, leverage=leverage)
     if not opened.success or opened.order is None:
         print(f"self-test FAILED: opening order refused: {opened.message}")
         return 1
-    opened_order = await _settled(services, opened.order.client_id) or opened.order
+    opened_order = await _settled(services, opened.order)
     print(f"  opened: buy {size:g} {market} at {leverage:g}x -> {opened_order.status.value} "
           f"@ {opened_order.avg_fill_price}")
     if opened_order.status is not OrderStatus.FILLED:
@@ -260,8 +266,8 @@ async def _round_trip(services: Services) -> int:
     if not closed.success or closed.order is None:
         print(f"self-test FAILED: closing order refused: {closed.message}")
         return 1
-    closed_order = await _settled(services, closed.order.client_id) or closed.order
-    print(f"  closed: {closed_order.request.side.value} {closed_order.request.size:g} {market} -> "
+    closed_order = await _settled(services, closed.order)
+    print(f"  closed: {closed.order.request.side.value} {closed.order.request.size:g} {market} -> "
           f"{closed_order.status.value} @ {closed_order.avg_fill_price}")
     for order in (opened.order, closed.order):
         record = services.store.orders.get(order.client_id)
@@ -286,17 +292,18 @@ async def _round_trip(services: Services) -> int:
     return 0
 
 
-async def _settled(services: Services, client_id: str, timeout: float = 30.0) -> Any:
-    """The journaled order once its outcome is final (a remote venue may confirm after answering)."""
+async def _settled(services: Services, order: Order, timeout: float = 120.0) -> Order:
+    """The order once filled or final, and its fills journaled: a swap is confirmed on chain after the
+    venue took it, so a remote venue's answer can be "submitted" first."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while True:
-        record = services.store.orders.get(client_id)
-        if record is not None and (record.order.status.is_final or loop.time() >= deadline):
-            return record.order
-        if loop.time() >= deadline:
-            return None
+    while loop.time() < deadline:
+        record = services.store.orders.get(order.client_id)
+        if record is not None and (record.order.status.is_final or record.order.status is OrderStatus.FILLED):
+            if services.journal.backlog == 0:
+                return record.order
         await asyncio.sleep(0.05)
+    return order
 
 
 def run_self_test(args: argparse.Namespace) -> int:

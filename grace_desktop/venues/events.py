@@ -66,4 +66,18 @@ class FundingPaid:
     funding_id: str  # unique per venue, so journaling is idempotent
 
 
-VenueEvent = FillReported | OrderChanged | PositionChanged | Liquidated | FundingPaid
+
+@dataclass(frozen=True, slots=True)
+class VenueNotice:
+    """Something the user must hear about that is not a fill or an order change: a swap's balances
+    disagreeing with its quote, a router fallback and why. The journal raises it as an alert."""
+
+    venue: str
+    account: str
+    level: str  # "info" | "warning" | "critical"
+    title: str
+    text: str
+    market: str | None = None
+
+
+VenueEvent = FillReported | OrderChanged | PositionChanged | Liquidated | FundingPaid | VenueNotice

@@ -98,9 +98,18 @@ async def mango_v3_loopback(tmp_path: Path) -> AsyncIterator[Harness]:
         service.stop()
 
 
+@asynccontextmanager
+async def spot_router_loopback(tmp_path: Path) -> AsyncIterator[Harness]:
+    """The spot venue on loopback Jupiter v2 + Solana RPC servers, with a funded test keypair."""
+    from tests.venues.spot.stack import spot_loop
+
+    async with spot_loop(tmp_path / "spot") as loop:
+        yield Harness(loop.venue, loop.set_price, prices={"SOL/USDC": 100.0})
+
+
 VENUES: dict[str, Factory] = {
     "paper": paper,
     "remote_double": remote_double,
     "mango_v3": mango_v3_loopback,
-    # "spot": spot_router_loopback,
+    "spot": spot_router_loopback,
 }

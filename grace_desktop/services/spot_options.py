@@ -1,0 +1,33 @@
+"""The spot venue's construction arguments from the venue settings (command-line flags already
+applied) and the OS keyring: the router's API key and the wallet's keypair never pass through
+the database, and the keypair is read from its file only after the file's permissions are checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from grace_desktop.domain.venue_settings import VenueSettings
+from grace_desktop.services.secrets import ROUTER_KEY_SLOTS, get_secret
+
+KEYPAIR_SLOT = "spot_keypair"
+
+
+async def spot_options(settings: VenueSettings) -> dict[str, Any]:
+    """`venues.spot.create_venue`'s keyword arguments. The keypair comes from the settings' key file
+    when one is set (refused unless only its owner can read it), else from the keyring's slot."""
+    from grace_desktop.venues.spot import load_keypair
+
+    router = settings.spot_router
+    other = "gmgn" if router == "jupiter" else "jupiter"
+    source = settings.spot_keypair_file or await get_secret(KEYPAIR_SLOT)
+    return {
+        "router": router,
+        "router_url": settings.spot_router_url,
+        "rpc_url": settings.spot_rpc_url,
+        "keypair": load_keypair(source) if source else None,
+        "api_key": await get_secret(ROUTER_KEY_SLOTS[router]),
+        "fallback": settings.spot_allow_fallback,
+        "fallback_api_key": await get_secret(ROUTER_KEY_SLOTS[other]) if settings.spot_allow_fallback else None,
+        "tokens": settings.spot_tokens,
+        "slippage_bps": settings.spot_slippage_bps,
+    }

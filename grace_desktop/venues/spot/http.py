@@ -1,0 +1,115 @@
+"""HTTP for the spot venue's APIs: one client per API, a client-side rate limit, a deadline per call,
+and every failure mapped to the venue errors (never a bare httpx error, never a key in a message).
+
+`NotSent` is raised only when the request provably never left (connection refused); a broken
+connection or a timeout after sending is `VenueTimeout` (outcome unknown).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+
+from grace_desktop.venues.base import NotSent, RateLimited, VenueError, VenueTimeout
+
+
+class RateLimiter:
+    """At most one call per `interval` seconds (the API's documented rate), and none before a 429's reset."""
+
+    def __init__(self, interval: float, *, clock: Any = time.monotonic) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    def wait_time(self) -> float:
+        return max(0.0, self._next - self._clock())
+
+    async def acquire(self, max_wait: float | None = None) -> None:
+        """Wait for a slot; with `max_wait`, raise RateLimited instead of waiting longer than that."""
+        async with self._lock:
+            delay = self.wait_time()
+            if max_wait is not None and delay > max_wait:
+                raise RateLimited(f"rate limit: next call allowed in {delay:.1f} s", retry_after=delay)
+            if delay:
+                await asyncio.sleep(delay)
+            self._next = self._clock() + self.interval
+
+    def back_off(self, seconds: float) -> None:
+        """The server said 429: nothing goes out for `seconds`."""
+        self._next = max(self._next, self._clock() + seconds)
+
+
+def retry_after(response: httpx.Response, default: float) -> float:
+    """Seconds a 429 asks us to wait: Retry-After (seconds or a date) or x-ratelimit-reset (unix s)."""
+    value = response.headers.get("retry-after")
+    if value:
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            when = email.utils.parsedate_to_datetime(value)
+            if when is not None:
+                return max(0.0, when.timestamp() - time.time())
+    reset = response.headers.get("x-ratelimit-reset") or response.headers.get("x-ratelimit-reset-at")
+    if reset:
+        try:
+            stamp = float(reset)
+            return max(0.0, stamp - time.time()) if stamp > 1e9 else stamp
+        except ValueError:
+            pass
+    return default
+
+
+class JsonApi:
+    """A JSON API at `root` with a rate limit and a deadline; headers (keys) stay inside the client."""
+
+    def __init__(
+        self, name: str, root: str, *, interval: float, deadline: float, headers: Mapping[str, str] | None = None,
+        limiter: RateLimiter | None = None, transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = name
+        self.root = root.rstrip("/")
+        self.deadline = deadline
+        self.limiter = limiter or RateLimiter(interval)
+        self._client = httpx.AsyncClient(headers=dict(headers or {}), timeout=httpx.Timeout(deadline),
+                                         transport=transport, follow_redirects=False)
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def call(
+        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None,
+        limited: bool = True, max_wait: float | None = None, deadline: float | None = None,
+    ) -> tuple[int, Any]:
+        """(status, parsed JSON body). 429 -> RateLimited (and the limiter backs off); 5xx without a JSON
+        body -> VenueError; other statuses are returned for the caller to read the API's own error."""
+        if limited:
+            await self.limiter.acquire(max_wait)
+        what = f"{self.name} {path}"
+        try:
+            response = await asyncio.wait_for(
+                self._client.request(method, self.root + path, params=params, json=json),
+                deadline or self.deadline)
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise NotSent(f"{what}: cannot connect ({type(exc).__name__})") from None
+        except (TimeoutError, httpx.TimeoutException):
+            raise VenueTimeout(f"{what}: no answer within {deadline or self.deadline:g} s") from None
+        except httpx.HTTPError as exc:
+            raise VenueTimeout(f"{what}: the connection broke ({type(exc).__name__})") from None
+        if response.status_code == 429:
+            wait = retry_after(response, default=max(self.limiter.interval, 1.0))
+            self.limiter.back_off(wait)
+            raise RateLimited(f"{what}: too many requests (429); wait {wait:.0f} s", retry_after=wait)
+        try:
+            body = response.json()
+        except ValueError:
+            if response.status_code >= 500:
+                raise VenueError(f"{what}: server error {response.status_code}", retryable=True) from None
+            raise VenueError(f"{what}: HTTP {response.status_code}, not JSON "
+                             f"({response.headers.get('content-type', 'no content type')})") from None
+        return response.status_code, body

@@ -1,0 +1,73 @@
+"""A spot buy and a take-profit sell through TradingService and the monitor, on the loopback router and
+RPC: real SQLite journal, real signed transactions; the round trip is journaled with fees and PnL."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from grace_desktop.domain.enums import OrderStatus
+from grace_desktop.services.container import build_services
+from grace_desktop.services.trade_types import TradeConditions
+from grace_desktop.storage import open_storage
+from tests.services.conftest import configure
+from tests.venues.spot.stack import MARKET, spot_loop
+
+
+async def eventually(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    async def poll() -> None:
+        while not check():
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
+async def test_a_spot_buy_and_a_take_profit_sell_are_journaled_with_fees_and_pnl(tmp_path: Path) -> None:
+    store = open_storage(tmp_path / "data")
+    async with spot_loop(tmp_path / "spot") as loop:
+        services = await build_services(store, "spot", venues={"spot": loop.venue}, sweep_interval=3600,
+                                        order_timeout=3.0)
+        try:
+            account = services.account
+            await configure(services, auto_trading_enabled=True)
+            opened = await services.trading.execute_trade("buy", 1.0, MARKET, account,
+                                                          conditions=TradeConditions(take_profit=105.0))
+            assert opened.success and opened.order is not None, opened.message
+            cid = opened.order.client_id
+            await eventually(lambda: (r := store.orders.get(cid)) is not None and r.order.status is OrderStatus.FILLED)
+            await eventually(lambda: services.store.ledger.get("spot", account, MARKET) is not None)
+
+            await loop.set_price(MARKET, 106.0)  # the monitor's take-profit fires a reduce-only sell
+            await eventually(lambda: bool(store.trades.page(account=account, market=MARKET, limit=5)))
+            [trade] = store.trades.page(account=account, market=MARKET, limit=5)
+            assert trade.close_reason == "take_profit" and trade.venue == "spot"
+            assert trade.entry_price == pytest.approx(100.0) and trade.exit_price == pytest.approx(106.0)
+            assert trade.realized_pnl == pytest.approx(6.0)
+            assert trade.fees == pytest.approx(2 * 5000 / 1e9 * 100, rel=0.1)  # two network fees, in USDC
+            assert loop.distinct_swaps() == 2
+            assert await loop.venue.positions(account) == []
+            sell = store.orders.get(trade.client_id)
+            assert sell is not None and sell.order.request.reduce_only and sell.order.status is OrderStatus.FILLED
+            usdc = loop.chain.balance(loop.owner, "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v")
+            assert usdc == 10_000 * 10**6 + 6 * 10**6  # bought 1 SOL for 100, sold it for 106
+        finally:
+            await services.stop()
+            store.close()
+
+
+async def test_the_self_test_round_trip_runs_on_spot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from grace_desktop.services.runner import SELF_TEST_ACCOUNT, _round_trip
+
+    store = open_storage(tmp_path / "data")
+    async with spot_loop(tmp_path / "spot") as loop:
+        services = await build_services(store, "spot", venues={"spot": loop.venue}, sweep_interval=3600,
+                                        order_timeout=3.0, account=SELF_TEST_ACCOUNT, internal_account=True)
+        try:
+            assert await _round_trip(services) == 0, capsys.readouterr().out
+            assert "self-test OK" in capsys.readouterr().out
+            assert loop.distinct_swaps() == 2  # bought about 1 USDC of SOL and sold it back
+        finally:
+            await services.stop()
+            store.close()
