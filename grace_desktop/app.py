@@ -26,10 +26,11 @@ from typing import Any
 
 import qasync  # noqa: E402
 
-from grace_desktop.services.container import build_services, check_venue  # noqa: E402
+from grace_desktop.services.container import build_services  # noqa: E402
 from grace_desktop.services.runner import (  # noqa: E402
     failure_line,
     install_error_hooks,
+    preflight,
     report_startup_failure,
     setup_logging,
 )
@@ -131,13 +132,13 @@ async def _run_window(args: Any, notifier: _WindowNotifier, *, started: float, s
                       venue: str) -> int:
     try:
         # Everything that can refuse to start, before the window: venue, data dir, lock, grace.db.
-        check_venue(venue)
+        prepared = await preflight(args)
         store = open_storage(getattr(args, "data_dir", None), mode="window")
     except Exception as exc:
         return await _startup_failed(exc, debug=debug, dialog=not smoke)
     try:
         window = create_main_window(store.path.parent, venue, mango_url=getattr(args, "mango_url", None),
-                                    store=store, cli_args=args)
+                                    store=store, cli_args=args, **prepared)
     except BaseException as exc:
         store.close()
         if not isinstance(exc, Exception):

@@ -92,11 +92,15 @@ class AccountSettings:
             ),
         )
 
-    def check_venue_limits(self, venue_max_leverage: float) -> None:
-        """Refuse a leverage limit above what the venue's markets allow (their highest maximum)."""
+    def check_venue_limits(self, venue_max_leverage: float, before: AccountSettings | None = None) -> None:
+        """Refuse a leverage limit above what the venue's markets allow (their highest maximum).
+        With `before`, only limits the user changed are checked: a spot-only venue (1x) must not
+        make every other setting unsavable because of a default leverage limit it never uses."""
         top = v.leverage("venue_max_leverage", venue_max_leverage)
         for name in LEVERAGE_FIELDS:
             value = getattr(self, name)
+            if before is not None and value == getattr(before, name):
+                continue
             if value > top:
                 raise DomainError(name, f"must be at most {top:g}x, the venue's highest market leverage; got {value:g}x")
 

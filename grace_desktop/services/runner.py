@@ -33,7 +33,7 @@ from grace_desktop.services.container import (
 )
 from grace_desktop.services.protection import protection_lines
 from grace_desktop.services.spot_options import spot_options
-from grace_desktop.services.venue_settings import effective_venue_settings
+from grace_desktop.services.venue_settings import apply_cli_overrides, effective_venue_settings
 from grace_desktop.storage import Storage, StorageError, open_storage
 from grace_desktop.storage.app_settings import peek_venue_settings
 
@@ -162,10 +162,28 @@ def _saved_mango_url(args: argparse.Namespace) -> str | None:
     return saved.mango_url if saved is not None else None
 
 
+async def _spot_options_before_start(args: argparse.Namespace) -> dict[str, Any]:
+    """The spot venue's wallet, keys and URLs from the saved settings (read without creating a
+    file) and the flags: a spot venue without a usable wallet is refused before the data dir exists."""
+    try:
+        settings = apply_cli_overrides(peek_venue_settings(args.data_dir) or VenueSettings(), args)
+    except DomainError as exc:
+        raise VenueUnavailableError(f"venue settings: {exc}") from None
+    return await spot_options(settings)
+
+
+async def preflight(args: argparse.Namespace) -> dict[str, Any]:
+    """Everything about the venue that can refuse to start, before any file is made (the window
+    runs it too): a venue this build lacks, an unreachable Mango service, a spot venue without a
+    usable wallet. Returns what build_services needs from it (the spot venue's options)."""
+    check_venue(args.venue)
+    await probe_venue(args.venue, mango_url=getattr(args, "mango_url", None) or _saved_mango_url(args))
+    return {"spot_options": await _spot_options_before_start(args)} if args.venue == "spot" else {}
+
+
 async def _start(args: argparse.Namespace, mode: str, account: str | None = None) -> Services:
     """Venue first (a refused venue creates no files), then the locked, checked store, then services."""
-    check_venue(args.venue)
-    await probe_venue(args.venue, mango_url=args.mango_url or _saved_mango_url(args))
+    prepared = await preflight(args)
     store = open_storage(args.data_dir, mode=mode)
     try:
         if account is not None:
@@ -176,7 +194,7 @@ async def _start(args: argparse.Namespace, mode: str, account: str | None = None
         feed = "simulated" if account is not None else settings.feed  # the self-test needs no network for prices
         return await build_services(store, args.venue, mango_url=mango_url, account=account,
                                     feed=feed, feed_url=settings.feed_url, venue_settings=settings,
-                                    spot_options=await spot_options(settings) if args.venue == "spot" else None)
+                                    **prepared)
     except BaseException:
         store.close()
         raise

@@ -4,12 +4,15 @@ the database, and the keypair is read from its file only after the file's permis
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from grace_desktop.domain.venue_settings import VenueSettings
-from grace_desktop.services.secrets import ROUTER_KEY_SLOTS, get_secret
+from grace_desktop.services.container import VenueUnavailableError
+from grace_desktop.services.secrets import ROUTER_KEY_SLOTS, SecretStoreError, get_secret
 
 KEYPAIR_SLOT = "spot_keypair"
+log = logging.getLogger(__name__)
 
 
 async def spot_options(settings: VenueSettings) -> dict[str, Any]:
@@ -19,15 +22,32 @@ async def spot_options(settings: VenueSettings) -> dict[str, Any]:
 
     router = settings.spot_router
     other = "gmgn" if router == "jupiter" else "jupiter"
-    source = settings.spot_keypair_file or await get_secret(KEYPAIR_SLOT)
+    source = settings.spot_keypair_file or await _secret(KEYPAIR_SLOT)
+    if not source:
+        raise VenueUnavailableError("the spot venue needs the wallet's keypair: pass --keypair FILE "
+                                    "(a Solana CLI key file only you can read) or import it in Settings")
+    try:
+        keypair = load_keypair(source)
+    except ValueError as exc:
+        raise VenueUnavailableError(f"spot wallet: {exc}") from None
     return {
         "router": router,
         "router_url": settings.spot_router_url,
         "rpc_url": settings.spot_rpc_url,
-        "keypair": load_keypair(source) if source else None,
-        "api_key": await get_secret(ROUTER_KEY_SLOTS[router]),
+        "keypair": keypair,
+        "api_key": await _secret(ROUTER_KEY_SLOTS[router]),
         "fallback": settings.spot_allow_fallback,
-        "fallback_api_key": await get_secret(ROUTER_KEY_SLOTS[other]) if settings.spot_allow_fallback else None,
+        "fallback_api_key": await _secret(ROUTER_KEY_SLOTS[other]) if settings.spot_allow_fallback else None,
         "tokens": settings.spot_tokens,
         "slippage_bps": settings.spot_slippage_bps,
     }
+
+
+async def _secret(slot: str) -> str | None:
+    """A slot's secret; None when no keyring is usable here (a router then runs keyless, at its
+    low rate; a missing keypair is refused by the caller with what to do)."""
+    try:
+        return await get_secret(slot)
+    except SecretStoreError as exc:
+        log.debug("%s", exc)
+        return None

@@ -104,7 +104,7 @@ class TradingService:
 
     async def save_settings(self, account: str, settings: AccountSettings) -> None:
         """Raises DomainError (nothing saved) when a limit exceeds what the venue's markets allow."""
-        settings.check_venue_limits(self.venue_max_leverage())
+        settings.check_venue_limits(self.venue_max_leverage(), before=self.settings(account))
         await self.store.write(self.store.settings.save, account, settings)
         self._settings[account] = settings
         await self.bus.publish_async(SettingsChanged(account))  # the monitor re-plans exits under the new rules

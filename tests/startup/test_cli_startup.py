@@ -53,12 +53,11 @@ def test_display_problem_reads_the_environment_qt_will_use(environ: dict[str, st
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize("venue", ["spot"])
-def test_a_refused_venue_leaves_no_files_behind(tmp_path: Path, mode: str, venue: str) -> None:
-    code, _out, err = run_mode(mode, "--venue", venue, "--data-dir", str(tmp_path / "fresh"))
+def test_a_spot_venue_without_a_wallet_is_refused_and_leaves_no_files_behind(tmp_path: Path, mode: str) -> None:
+    code, _out, err = run_mode(mode, "--venue", "spot", "--data-dir", str(tmp_path / "fresh"))
     assert code == 2
-    assert h.one_line(err) == (f"grace-desktop: the {venue} venue adapter is not part of this build yet; "
-                               "use --venue paper")
+    assert h.one_line(err) == ("grace-desktop: the spot venue needs the wallet's keypair: pass --keypair FILE "
+                               "(a Solana CLI key file only you can read) or import it in Settings")
     assert not (tmp_path / "fresh").exists()
 
 

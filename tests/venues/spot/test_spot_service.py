@@ -12,7 +12,6 @@ from grace_desktop.domain.enums import OrderStatus
 from grace_desktop.services.container import build_services
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.storage import open_storage
-from tests.services.conftest import configure
 from tests.venues.spot.stack import MARKET, spot_loop
 
 
@@ -31,7 +30,7 @@ async def test_a_spot_buy_and_a_take_profit_sell_are_journaled_with_fees_and_pnl
                                         order_timeout=3.0)
         try:
             account = services.account
-            await configure(services, auto_trading_enabled=True)
+            # Auto-trading stays off: a TP the user attached executes whatever that switch says.
             opened = await services.trading.execute_trade("buy", 1.0, MARKET, account,
                                                           conditions=TradeConditions(take_profit=105.0))
             assert opened.success and opened.order is not None, opened.message
