@@ -9,6 +9,7 @@ from grace_desktop.domain import margin
 from grace_desktop.domain import validation as v
 from grace_desktop.domain.enums import OrderSide, OrderType
 from grace_desktop.domain.models import MarketSpec, OrderRequest, Portfolio
+from grace_desktop.domain.position_after import PositionAfter, position_after
 from grace_desktop.domain.volatility import DEFAULT_TIERS, VolatilityCap, VolatilityTier, leverage_cap
 
 
@@ -46,6 +47,10 @@ class RiskDecision:
     volatility_cap: VolatilityCap | None = None
     reasons: tuple[RiskReason, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    # The position the order leaves (its liquidation price is `liquidation_price`), and the
+    # margin resting orders hold that `free_collateral` already excludes.
+    after: PositionAfter | None = None
+    reserved_margin: float = 0.0
 
     @property
     def clamped(self) -> bool:
@@ -70,8 +75,11 @@ class RiskPolicy:
         return allowed, None
 
     def evaluate(
-        self, request: OrderRequest, spec: MarketSpec, portfolio: Portfolio, price: float, daily_vol: float | None = None
+        self, request: OrderRequest, spec: MarketSpec, portfolio: Portfolio, price: float, daily_vol: float | None = None,
+        reserved: float = 0.0,
     ) -> RiskDecision:
+        """`reserved`: initial margin the venue holds for resting orders (domain.order_checks.reserved_margin),
+        not free for this order."""
         # A market order fills wherever the book is: it is checked at `price` (the caller passes the
         # mark moved by the slippage bound, see market_fill_price), never at a price it names.
         limit = request.price if request.order_type is OrderType.LIMIT else None
@@ -92,7 +100,8 @@ class RiskPolicy:
 
         fee_rate = spec.taker_fee
         fee = max(0.0, margin.fee(request.size, price, fee_rate))
-        free = margin.free_collateral(portfolio)
+        reserved = max(0.0, v.finite("reserved", reserved))
+        free = margin.free_collateral(portfolio) - reserved
         existing = portfolio.position(request.market)
         reducing = existing is not None and existing.side.sign != request.side.sign
         # Only the part that opens new exposure needs margin; reducing frees it.
@@ -103,7 +112,10 @@ class RiskPolicy:
             opening = 0.0
         needed = (opening * price / lev if opening > 0 else 0.0) + fee
         lev_after = margin.account_leverage_after(portfolio, request.market, request.side, request.size, price, fee)
-        liq = margin.liquidation_price(request.side.position_side, price, lev, spec.maint_margin) if spec.is_perp else 0.0
+        # The liquidation price of the position *after* the order: an add blends collateral, a reduce
+        # keeps the remainder's, a close leaves none (0), a flip opens the rest fresh at `lev`.
+        after = position_after(existing, spec, request.side, request.size, price, lev, account=request.account)
+        liq = (after.liquidation_price or 0.0) if spec.is_perp else 0.0
 
         if opening > 0:
             if needed > free + 1e-9:
@@ -132,6 +144,8 @@ class RiskPolicy:
             volatility_cap=cap,
             reasons=tuple(reasons),
             notes=tuple(notes),
+            after=after,
+            reserved_margin=reserved,
         )
 
 

@@ -27,7 +27,8 @@ def exit_records(conditions: TradeConditions) -> list[tuple[str, dict[str, objec
         records.append(("stop_loss", {"price": conditions.stop_loss, "percent": conditions.stop_loss_percent}))
     if conditions.trailing_percent is not None:
         records.append(("trailing_stop", {"percent": conditions.trailing_percent}))
-    return records
+    # The ticket's explicit "alert only" choice travels with the condition; the monitor reads it.
+    return [(kind, {**params, "alert_only": kind in conditions.alert_only}) for kind, params in records]
 
 
 class ExitConditions:

@@ -75,7 +75,8 @@ class EntryConditions:
         p = record.params
         await store.write(store.conditions.set_status, record.id, "fired", fired_price=price, reason="entry", ts=now)
         try:
-            exits = TradeConditions(**{name: p.get(name) for name in _EXIT_PARAMS})
+            exits = TradeConditions(**{name: p.get(name) for name in _EXIT_PARAMS},
+                                    alert_only=frozenset(p.get("alert_only") or ()))
             result = await monitor.trading.execute_trade(
                 str(p["side"]), float(p["size"]), record.market, record.account,
                 leverage=float(p["leverage"]), conditions=exits if exits.has_exits else None,

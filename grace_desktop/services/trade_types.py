@@ -10,6 +10,9 @@ from grace_desktop.domain.models import Order
 from grace_desktop.domain.risk import RiskDecision
 
 
+EXIT_KINDS = frozenset({"take_profit", "stop_loss", "trailing_stop"})
+
+
 @dataclass(frozen=True, slots=True)
 class TradeConditions:
     """Optional exits attached to a trade, and an optional entry condition that defers it."""
@@ -21,8 +24,15 @@ class TradeConditions:
     trailing_percent: float | None = None
     entry_below: float | None = None
     entry_above: float | None = None
+    # Exits the user chose to be alerted about instead of executed ("take_profit", "stop_loss",
+    # "trailing_stop"); stored as `alert_only` in the condition's params. Default: every exit executes.
+    alert_only: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
+        kinds = frozenset(self.alert_only) if isinstance(self.alert_only, (set, frozenset, tuple, list)) else None
+        if kinds is None or not kinds <= EXIT_KINDS:
+            raise DomainError("alert_only", f"must name exits among {sorted(EXIT_KINDS)}, got {self.alert_only!r}")
+        object.__setattr__(self, "alert_only", kinds)
         for name in ("take_profit", "stop_loss", "entry_below", "entry_above"):
             value = getattr(self, name)
             if value is not None:

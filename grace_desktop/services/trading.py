@@ -25,6 +25,7 @@ from grace_desktop.domain.volatility import VolatilityCap
 from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.events import ConditionArmed, EventBus, SettingsChanged
 from grace_desktop.services.market_data import MarketData
+from grace_desktop.services.order_guards import apply_guards, entry_price
 from grace_desktop.services.orders import OrderLifecycle
 from grace_desktop.services.portfolios import Portfolios
 from grace_desktop.services.selector import NoVenueError, Selection, VenueSelector
@@ -34,7 +35,7 @@ from grace_desktop.services.trade_types import TradeConditions, TradeResult
 from grace_desktop.storage import Storage
 from grace_desktop.storage.errors import StorageError
 from grace_desktop.storage.records import ConditionRecord
-from grace_desktop.venues.base import Tick, VenueError
+from grace_desktop.venues.base import Capability, Tick, VenueError
 
 log = logging.getLogger(__name__)
 
@@ -107,27 +108,38 @@ class TradingService:
     # ----- preview (order ticket) ----------------------------------------------------------------
     def preview(
         self, action: str, amount: float, market: str, account: str, *, leverage: float,
-        order_type: str = "market", price: float | None = None,
+        order_type: str = "market", price: float | None = None, conditions: TradeConditions | None = None,
+        reduce_only: bool = False,
     ) -> RiskDecision:
-        """What the risk policy would say now, from cached state; raises DomainError on bad input."""
+        """What `execute_trade` would decide now, from cached state (resting orders' margin held back,
+        the guards of order_guards applied); raises DomainError on bad input."""
         action, amount, market, account, leverage, order_type, price = preview_args(
             action, amount, market, account, leverage, order_type, price).unpacked()
+        if conditions is not None and not isinstance(conditions, TradeConditions):
+            raise DomainError("conditions", "must be TradeConditions or None")
         spec = self.spec(market)
         if spec is None:
             raise DomainError("market", f"unknown market {market!r}")
         side = OrderSide.parse(action)
         kind = OrderType.parse(order_type)
         mark = self.mark(market)
-        if kind is OrderType.LIMIT and price is not None:
+        deferred = entry_price(conditions)
+        if deferred is not None:
+            check_price = deferred  # an entry condition fills around its trigger, not today's mark
+        elif kind is OrderType.LIMIT and price is not None:
             check_price = price
         elif mark is None:
             raise DomainError("price", f"no price yet for {market}")
         else:
             check_price = market_fill_price(side, mark)
         request = OrderRequest(account, market, side, amount, kind, price if kind is OrderType.LIMIT else None,
-                               leverage)
-        policy = RiskPolicy(self.settings(account).risk_limits())
-        return policy.evaluate(request, spec, self.portfolio(account), check_price, self.daily_volatility(market))
+                               leverage, reduce_only)
+        settings = self.settings(account)
+        portfolio = self.portfolio(account)
+        decision = RiskPolicy(settings.risk_limits()).evaluate(
+            request, spec, portfolio, check_price, self.daily_volatility(market),
+            reserved=self.portfolios.reserved(account, portfolio=portfolio))
+        return apply_guards(decision, request, spec, settings, conditions, mark)
 
     # ----- placing orders ------------------------------------------------------------------------
     async def execute_trade(
@@ -169,6 +181,16 @@ class TradingService:
             return TradeResult.refused(str(exc))
 
         if conditions is not None and conditions.has_entry:
+            # The policy decides again when the entry fires; what is wrong already (a crossed trigger,
+            # a stop past the liquidation price, a position inside the guard's buffer) is refused now.
+            trigger = entry_price(conditions) or 0.0
+            at_trigger = RiskPolicy(settings.risk_limits()).evaluate(
+                request, spec, self.portfolio(account, selection.name), trigger)
+            guarded = apply_guards(replace(at_trigger, reasons=()), request, spec, settings, conditions,
+                                   self.mark(market, selection.name))
+            if guarded.reasons:
+                return TradeResult.refused(*(r.message for r in guarded.reasons), decision=guarded,
+                                           venue=selection.name)
             return await self._arm_entry(account, market, side, amount, lev, conditions, selection)
 
         target = selection.venue
@@ -188,8 +210,16 @@ class TradingService:
                 return TradeResult.refused(f"no price yet for {market}", venue=selection.name)
             else:
                 check_price = market_fill_price(side, mark)  # the worst it may fill at, whatever was passed
+            reserved = 0.0
+            if Capability.RESTING_ORDERS in getattr(target, "capabilities", frozenset()):
+                try:
+                    self.portfolios.store_orders(selection.name, account, await target.open_orders(account))
+                except VenueError as exc:
+                    return TradeResult.refused(f"{selection.name}: {exc}", venue=selection.name)
+                reserved = self.portfolios.reserved(account, selection.name, portfolio)
             decision = RiskPolicy(settings.risk_limits()).evaluate(
-                request, spec, portfolio, check_price, self.daily_volatility(market, selection.name))
+                request, spec, portfolio, check_price, self.daily_volatility(market, selection.name), reserved)
+            decision = apply_guards(decision, request, spec, settings, conditions, mark)
             if decision.leverage != request.leverage:
                 request = replace(request, leverage=decision.leverage)
         request = request.with_client_id(target.new_client_id())
@@ -249,6 +279,7 @@ class TradingService:
                                      "price_below": conditions.entry_below, "price_above": conditions.entry_above}
         for name in _ENTRY_EXIT_PARAMS:
             params[name] = getattr(conditions, name)
+        params["alert_only"] = sorted(conditions.alert_only)
         record = ConditionRecord(account, market, "entry", params, created_at=self._clock(), venue=selection.name)
         try:
             cond_id = await self.store.write(self.store.conditions.add, record)
