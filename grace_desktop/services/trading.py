@@ -84,6 +84,10 @@ class TradingService:
     def portfolio(self, account: str, venue: str | None = None) -> Portfolio:
         return self.portfolios.get(account, venue)
 
+    def reserved_margin(self, account: str, venue: str | None = None) -> float:
+        """Margin held by `account`'s resting orders (not free for a new order), from the last read."""
+        return self.portfolios.reserved(account, venue)
+
     async def refresh_portfolio(self, account: str, venue_name: str | None = None) -> Portfolio:
         return await self.portfolios.refresh(account, venue_name)
 
