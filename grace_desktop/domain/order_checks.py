@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -28,8 +29,12 @@ class Findings:
     warnings: tuple[str, ...] = ()
 
 
-def _p(value: float) -> str:
-    return f"{value:,.10g}"
+def _p(value: float, tick: float | None = None) -> str:
+    """A price for a message: to the market's tick when known (55,661.5), else 10 significant digits."""
+    if tick is None or tick <= 0:
+        return f"{value:,.10g}"
+    digits = max(0, min(10, -math.floor(math.log10(tick) + 1e-9)))
+    return f"{value:,.{digits}f}"
 
 
 def stop_levels(side: Side, entry: float, stop_loss: float | None, stop_loss_percent: float | None,
@@ -45,7 +50,8 @@ def stop_levels(side: Side, entry: float, stop_loss: float | None, stop_loss_per
     return levels
 
 
-def check_stops(side: Side, liquidation_price: float | None, levels: Iterable[tuple[str, float]]) -> Findings:
+def check_stops(side: Side, liquidation_price: float | None, levels: Iterable[tuple[str, float]],
+                tick: float | None = None) -> Findings:
     """Stops of a `side` position whose liquidation price is `liquidation_price` (None/0: none)."""
     if liquidation_price is None or liquidation_price <= 0:
         return Findings()
@@ -54,13 +60,14 @@ def check_stops(side: Side, liquidation_price: float | None, levels: Iterable[tu
     for name, stop in levels:
         past = stop <= liquidation_price if side is Side.LONG else stop >= liquidation_price
         if past:
-            reasons.append(f"{name}: liquidated at {_p(liquidation_price)} before the stop at {_p(stop)}; "
+            reasons.append(f"{name}: liquidated at {_p(liquidation_price, tick)} before the stop at "
+                           f"{_p(stop, tick)}; "
                            "use less leverage or a closer stop")
             continue
         gap_pct = abs(stop - liquidation_price) / stop * 100.0
         if gap_pct < STOP_WARN_PCT:
-            warnings.append(f"{name}: the stop at {_p(stop)} is within {gap_pct:.2f} % of the liquidation price "
-                            f"{_p(liquidation_price)}; slippage may reach liquidation first")
+            warnings.append(f"{name}: the stop at {_p(stop, tick)} is within {gap_pct:.2f} % of the liquidation "
+                            f"price {_p(liquidation_price, tick)}; slippage may reach liquidation first")
     return Findings(tuple(reasons), tuple(warnings))
 
 
@@ -86,7 +93,7 @@ def guard_trigger(side: Side, liquidation_price: float, buffer_pct: float) -> fl
 
 
 def check_guard_buffer(position: Position | None, liquidation_price: float | None, mark: float,
-                       buffer_pct: float) -> Findings:
+                       buffer_pct: float, tick: float | None = None) -> Findings:
     """Refuse an order whose resulting position the guard would act on at today's mark."""
     if position is None or liquidation_price is None or liquidation_price <= 0:
         return Findings()
@@ -97,7 +104,7 @@ def check_guard_buffer(position: Position | None, liquidation_price: float | Non
     distance = margin.distance_to_liquidation_pct(position.side, mark, liquidation_price)
     return Findings((
         f"leverage: the {position.side.value} would stand {distance:.2f} % from its liquidation price "
-        f"{_p(liquidation_price)}, inside the liquidation guard's {buffer_pct:g} % buffer; the guard would "
+        f"{_p(liquidation_price, tick)}, inside the liquidation guard's {buffer_pct:g} % buffer; the guard would "
         "reduce it at once. Use less leverage or a smaller size",
     ))
 

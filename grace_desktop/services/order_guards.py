@@ -45,7 +45,7 @@ def apply_guards(
         if conditions is not None:
             levels = stop_levels(position.side, position.entry_price, conditions.stop_loss,
                                  conditions.stop_loss_percent, conditions.trailing_percent)
-            found = check_stops(position.side, after.liquidation_price, levels)
+            found = check_stops(position.side, after.liquidation_price, levels, spec.tick_size)
             reasons += [RiskReason("stop", r) for r in found.reasons]
             notes += found.warnings
         if settings.liquidation_guard_enabled and after.kind in ("open", "add", "flip"):
@@ -56,7 +56,7 @@ def apply_guards(
                 request.price if request.order_type is OrderType.LIMIT and request.price is not None else mark)
             if at is not None:
                 found = check_guard_buffer(position, after.liquidation_price, at,
-                                           settings.liquidation_guard_buffer_pct)
+                                           settings.liquidation_guard_buffer_pct, spec.tick_size)
                 reasons += [RiskReason("guard", r) for r in found.reasons]
     if not reasons and not notes:
         return decision

@@ -345,7 +345,7 @@ class OrderTicket(QWidget):
         named = {r.split(":", 1)[0] for r in p.reasons}
         for name, edit in self._field_edits().items():
             mark_invalid(edit, name in named and bool(edit.text().strip()))  # empty is "not yet", not wrong
-        self._mark_leverage("leverage" in named)
+        self._mark_leverage(any(r.startswith("leverage") for r in p.reasons))
         notes = "; ".join(p.warnings)
         set_role(self.reason_label, "\n".join(p.reasons) if p.reasons else notes, "error" if p.reasons else "note")
         self.submit_button.setToolTip(self.reason_label.text() or "Send the order (Ctrl+Return)")

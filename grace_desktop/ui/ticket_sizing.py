@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grace_desktop.domain import margin, sizing
-from grace_desktop.domain.enums import Side
+from grace_desktop.domain.enums import OrderSide, OrderType, Side
 from grace_desktop.domain.errors import DomainError, SizingError
+from grace_desktop.domain.risk import market_fill_price
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui import ticket_preview as tp
 
@@ -46,6 +47,8 @@ def risk_size(backend: tp.TicketBackend, inp: tp.TicketInput, preview: tp.Ticket
     if pct is None:
         raise DomainError("risk_percent", "enter the % of equity to risk at the stop")
     side = Side.parse(inp.action)
+    if inp.order_type == OrderType.MARKET.value:
+        price = market_fill_price(OrderSide.parse(inp.action), price)  # the worst fill, as the preview judges it
     entry = next((x for x in (tp.optional_number("entry_below", inp.entry_below_text, inp.numbers),
                               tp.optional_number("entry_above", inp.entry_above_text, inp.numbers))
                   if x is not None), price)
