@@ -9,7 +9,6 @@ from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.models import Order
 from grace_desktop.domain.risk import RiskDecision
 
-
 EXIT_KINDS = frozenset({"take_profit", "stop_loss", "trailing_stop"})
 
 

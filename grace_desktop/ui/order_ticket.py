@@ -10,18 +10,16 @@ from __future__ import annotations
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui import ticket_preview as tp
+from grace_desktop.ui.leverage_input import LEVERAGE_SCALE, LeverageInput
 from grace_desktop.ui.number_input import NumberReader
 from grace_desktop.ui.qt import (
     AMBER,
     QButtonGroup,
     QCheckBox,
-    QDoubleSpinBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSlider,
-    Qt,
     QVBoxLayout,
     QWidget,
     Signal,
@@ -31,11 +29,7 @@ from grace_desktop.ui.ticket_risk import RiskBox
 from grace_desktop.ui.ticket_sizing import risk_size
 from grace_desktop.ui.widgets import combo, hrow, mark_invalid, set_role
 
-# The slider moves in tenths of a leverage unit; QSlider only holds integers.
-LEVERAGE_SCALE = 10
-# The leverage box takes any value up to this: one above the allowed maximum is refused with the
-# reason (or clamped by the policy, and said so), never turned silently into another number.
-LEVERAGE_TYPING_MAX = 1000.0
+__all__ = ["LEVERAGE_SCALE", "OrderTicket"]
 
 
 class OrderTicket(QWidget):
@@ -102,18 +96,8 @@ class OrderTicket(QWidget):
         self.price_edit.setObjectName("priceEdit")
         self.price_edit.setPlaceholderText("limit price")
 
-        self.leverage_slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.leverage_slider.setObjectName("leverageSlider")
-        self.leverage_slider.setRange(LEVERAGE_SCALE, LEVERAGE_SCALE)
-        self.leverage_slider.setSingleStep(LEVERAGE_SCALE)
-        self.leverage_slider.setPageStep(5 * LEVERAGE_SCALE)
-        self.leverage_spin = QDoubleSpinBox(self)
-        self.leverage_spin.setObjectName("leverageSpin")
-        self.leverage_spin.setDecimals(1)
-        self.leverage_spin.setSingleStep(0.5)
-        self.leverage_spin.setRange(1.0, LEVERAGE_TYPING_MAX)
-        self.leverage_spin.setSuffix("x")
-        self.leverage_spin.setKeyboardTracking(True)
+        self.leverage_input = LeverageInput(self)
+        self.leverage_slider, self.leverage_spin = self.leverage_input.slider, self.leverage_input.spin
         self.cap_label = QLabel("", self)
         self.cap_label.setObjectName("volatilityCapLabel")
         self.cap_label.setWordWrap(True)
@@ -130,7 +114,7 @@ class OrderTicket(QWidget):
         form.addRow("Size", hrow(self.size_edit, self.safe_button, self.max_button, stretch_first=True))
         form.addRow("", hrow(self.risk_edit, self.risk_button, self.reduce_only_check, stretch_first=False))
         form.addRow("Price", self.price_edit)
-        form.addRow("Leverage", hrow(self.leverage_slider, self.leverage_spin, stretch_first=True))
+        form.addRow("Leverage", self.leverage_input)
         form.addRow("", self.cap_label)
 
         self.risk = RiskBox(self)
@@ -176,8 +160,7 @@ class OrderTicket(QWidget):
         self.type_group.buttonToggled.connect(self._on_type)
         self.size_edit.textChanged.connect(self.recompute)
         self.price_edit.textChanged.connect(self.recompute)
-        self.leverage_slider.valueChanged.connect(self._on_slider)
-        self.leverage_spin.valueChanged.connect(self._on_spin)
+        self.leverage_input.changed.connect(self.recompute)
         self.exits.toggled.connect(lambda *_: self.recompute())
         self.safe_button.clicked.connect(self.fill_safe_size)
         self.max_button.clicked.connect(self.fill_max_size)
@@ -208,7 +191,7 @@ class OrderTicket(QWidget):
             self.market_combo.setCurrentIndex(i)
 
     def leverage(self) -> float:
-        return round(self.leverage_spin.value(), 1)
+        return self.leverage_input.value()
 
     def set_leverage(self, value: float) -> None:
         self.leverage_spin.setValue(value)
@@ -263,22 +246,12 @@ class OrderTicket(QWidget):
             return
         default = self.backend.settings(account).default_leverage
         allowed, _cap = self.backend.allowed_leverage(account, market)
-        self._set_leverage_range(allowed)
-        self.leverage_spin.setValue(min(default, allowed))
+        self.leverage_input.set_allowed(allowed)
+        self.leverage_input.set_value(min(default, allowed))
         self.size_edit.setPlaceholderText(f"size in {spec.base} (lot {fmt.size(spec.lot_size, spec.lot_size)})")
         self.price_edit.setPlaceholderText(f"limit price in {spec.quote}")
         self.market_changed.emit(market)
         self.recompute()
-
-    def _set_leverage_range(self, allowed: float) -> None:
-        """The slider spans what is allowed; the box keeps whatever was typed, so the preview can refuse it."""
-        top = max(1.0, allowed)
-        self._syncing = True
-        try:
-            self.leverage_slider.setRange(LEVERAGE_SCALE, round(top * LEVERAGE_SCALE))
-            self.leverage_slider.setValue(round(min(self.leverage_spin.value(), top) * LEVERAGE_SCALE))
-        finally:
-            self._syncing = False
 
     def _on_type(self, *_: object) -> None:
         """Market hides the limit price (a greyed stale price looks live); Limit brings it back."""
@@ -291,26 +264,6 @@ class OrderTicket(QWidget):
         self.price_edit.setPlaceholderText("at market (near the mark)" if market else "limit price")
         self.recompute()
 
-    def _on_slider(self, value: int) -> None:
-        if self._syncing:
-            return
-        self._syncing = True
-        try:
-            self.leverage_spin.setValue(value / LEVERAGE_SCALE)
-        finally:
-            self._syncing = False
-        self.recompute()
-
-    def _on_spin(self, value: float) -> None:
-        if self._syncing:
-            return
-        self._syncing = True
-        try:
-            self.leverage_slider.setValue(round(value * LEVERAGE_SCALE))
-        finally:
-            self._syncing = False
-        self.recompute()
-
     def recompute(self, *_: object) -> None:
         if self.backend is None:
             return
@@ -318,7 +271,7 @@ class OrderTicket(QWidget):
         if inp.account and inp.market:
             allowed, _cap = self.backend.allowed_leverage(inp.account, inp.market)
             if round(allowed * LEVERAGE_SCALE) != self.leverage_slider.maximum():
-                self._set_leverage_range(allowed)
+                self.leverage_input.set_allowed(allowed)
                 inp = self.inputs()
         self.preview = tp.compute(self.backend, inp)
         self._show(self.preview, inp)
@@ -329,14 +282,14 @@ class OrderTicket(QWidget):
         tick = spec.tick_size if spec else 0.01
         perp = bool(spec and spec.is_perp)
         self.price_edit.setEnabled(inp.order_type == "limit")
-        self.leverage_slider.setEnabled(perp)
-        self.leverage_spin.setEnabled(perp)
+        self.leverage_input.set_usable(perp)
         vol = f" · volatility {p.daily_vol:.2%}/day" if p.daily_vol is not None else ""
         self.mark_label.setText(f"Mark {fmt.price(p.mark, tick)}{vol}" if spec else "—")
         if p.cap is not None:
             self.cap_label.setText(f"Max leverage lowered to {p.allowed_leverage:g}x — {p.cap.reason}")
         self.cap_label.setVisible(p.cap is not None)
-        self.risk.show_preview(p)
+        reader = self.numbers()
+        self.risk.show_preview(p, lambda value, lot: reader.format(value, fmt.decimals_for(lot)))
         self.submit_button.setText(" ".join(
             x for x in ("Buy" if inp.action == "buy" else "Sell", self.shown_size(p), inp.market) if x))
         self.submit_button.setProperty("side", inp.action)
@@ -345,7 +298,7 @@ class OrderTicket(QWidget):
         named = {r.split(":", 1)[0] for r in p.reasons}
         for name, edit in self._field_edits().items():
             mark_invalid(edit, name in named and bool(edit.text().strip()))  # empty is "not yet", not wrong
-        self._mark_leverage(any(r.startswith("leverage") for r in p.reasons))
+        self.leverage_input.mark_invalid(any(r.startswith("leverage") for r in p.reasons))
         notes = "; ".join(p.warnings)
         set_role(self.reason_label, "\n".join(p.reasons) if p.reasons else notes, "error" if p.reasons else "note")
         self.submit_button.setToolTip(self.reason_label.text() or "Send the order (Ctrl+Return)")
@@ -355,13 +308,7 @@ class OrderTicket(QWidget):
         """The parsed size in the user's locale to the lot: exactly what is sent (never the raw text)."""
         if p.size is None or p.spec is None:
             return ""
-        return self.numbers().format(p.size, fmt.decimals_for(p.spec.lot_size))
-
-    def _mark_leverage(self, invalid: bool) -> None:
-        if bool(self.leverage_spin.property("invalid")) != invalid:
-            self.leverage_spin.setProperty("invalid", invalid)
-            self.leverage_spin.style().unpolish(self.leverage_spin)
-            self.leverage_spin.style().polish(self.leverage_spin)
+        return self.numbers().format(p.size, fmt.decimals_for(p.spec.lot_size))  # the preview writes it the same
 
     def _field_edits(self) -> dict[str, QLineEdit]:
         """The edit each refusal's field name (the text before its colon) points at."""

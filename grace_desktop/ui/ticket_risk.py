@@ -6,6 +6,8 @@ is shown is what the service will decide.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui import ticket_preview as tp
 from grace_desktop.ui.qt import MUTED, QGridLayout, QGroupBox, QLabel, Qt, QWidget
@@ -48,7 +50,8 @@ class RiskBox(QGroupBox):
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         return label
 
-    def show_preview(self, p: tp.TicketPreview) -> None:
+    def show_preview(self, p: tp.TicketPreview, write_size: Callable[[float, float], str] = fmt.size) -> None:
+        """`write_size(value, lot)` writes sizes (the ticket passes its locale's writer, as the button uses)."""
         spec = p.spec
         tick = spec.tick_size if spec else 0.01
         lot = spec.lot_size if spec else 0.0001
@@ -57,12 +60,12 @@ class RiskBox(QGroupBox):
         if after is None:
             self.position_after_label.setText("—")
         elif after.position is None:
-            self.position_after_label.setText(f"flat ({_KINDS[after.kind]} {fmt.size(after.closed_size, lot)})")
+            self.position_after_label.setText(f"flat ({_KINDS[after.kind]} {write_size(after.closed_size, lot)})")
         else:
             pos = after.position
             lev = f" · {fmt.leverage(pos.leverage)}" if perp else ""
             self.position_after_label.setText(
-                f"{pos.side.value} {fmt.size(pos.size, lot)} @ {fmt.price(pos.entry_price, tick)}{lev} "
+                f"{pos.side.value} {write_size(pos.size, lot)} @ {fmt.price(pos.entry_price, tick)}{lev} "
                 f"({_KINDS[after.kind]})")
         if not perp and spec is not None:
             self.liquidation_label.setText("none (spot)")
