@@ -101,8 +101,8 @@ class NumberReader:
         return "".join(groups)
 
     def _refuse(self, field: str, raw: str) -> DomainError:
-        other = {".", ",", "'", "\u2019"} - {self.decimal, self.group}
-        if any(c in raw for c in other) or (self.group and self.group in raw):
+        marks = {".", ",", "'", "\u2019", self.decimal, self.group} - {" "}
+        if any(c in raw for c in marks):  # separators in places the locale does not put them
             return self._ambiguous(field, raw)
         return DomainError(field, f"must be a number, got {v.shown(raw)}")
 

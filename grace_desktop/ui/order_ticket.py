@@ -364,7 +364,7 @@ class OrderTicket(QWidget):
         if sized.size <= 0:
             set_role(self.result_label, f"size: nothing fits — {sized.explanation}", "error")
             return
-        self.size_edit.setText(self.numbers().format(sized.size, fmt.decimals_for(self.preview.spec.lot_size)))
+        self.size_edit.setText(self.numbers().format(sized.size, fmt.decimals_for(sized.lot_size)))
         set_role(self.result_label, sized.explanation, "note")
 
     def submit(self) -> None:

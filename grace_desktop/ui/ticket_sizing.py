@@ -22,6 +22,7 @@ class RiskSize:
     uncapped: float
     cap: str  # "" when the risk size itself fits
     explanation: str
+    lot_size: float
 
 
 def stop_price(inp: tp.TicketInput, side: Side, entry: float) -> float:
@@ -69,4 +70,4 @@ def risk_size(backend: tp.TicketBackend, inp: tp.TicketInput, preview: tp.Ticket
             f"{fmt.size(raw, lot)}")
     if cap:
         text += f", capped by {cap} to {fmt.size(size, lot)}"
-    return RiskSize(size, raw, cap, text)
+    return RiskSize(size, raw, cap, text, lot)
