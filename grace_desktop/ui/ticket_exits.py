@@ -28,12 +28,13 @@ class ExitsBox(QGroupBox):
         self.entry_above_edit.setToolTip("Rest the order until the price rises to this level")
         # An attached exit executes (closes the position) whatever the auto-trading switch; only
         # alerting instead is the user's explicit choice, per exit.
-        self.tp_alert_check = self._alert_check("tpAlertOnlyCheck")
-        self.sl_alert_check = self._alert_check("slAlertOnlyCheck")
-        self.trailing_alert_check = self._alert_check("trailingAlertOnlyCheck")
-        form.addRow("Take profit", hrow(self.tp_edit, self.tp_pct_edit, self.tp_alert_check))
-        form.addRow("Stop loss", hrow(self.sl_edit, self.sl_pct_edit, self.sl_alert_check))
-        form.addRow("Trailing stop", hrow(self.trailing_edit, self.trailing_alert_check))
+        self.tp_alert_check = self._alert_check("tpAlertOnlyCheck", "TP")
+        self.sl_alert_check = self._alert_check("slAlertOnlyCheck", "SL")
+        self.trailing_alert_check = self._alert_check("trailingAlertOnlyCheck", "trailing")
+        form.addRow("Take profit", hrow(self.tp_edit, self.tp_pct_edit))
+        form.addRow("Stop loss", hrow(self.sl_edit, self.sl_pct_edit))
+        form.addRow("Trailing stop", self.trailing_edit)
+        form.addRow("Alert only", hrow(self.tp_alert_check, self.sl_alert_check, self.trailing_alert_check))
         form.addRow("Entry", hrow(self.entry_below_edit, self.entry_above_edit))
         self.toggled.connect(self._fold)
         self._fold(False)
@@ -51,8 +52,8 @@ class ExitsBox(QGroupBox):
     def checks(self) -> list[QCheckBox]:
         return [self.tp_alert_check, self.sl_alert_check, self.trailing_alert_check]
 
-    def _alert_check(self, name: str) -> QCheckBox:
-        check = QCheckBox("alert only", self)
+    def _alert_check(self, name: str, text: str) -> QCheckBox:
+        check = QCheckBox(text, self)
         check.setObjectName(name)
         check.setToolTip("Checked: only alert when the price reaches this exit. Unchecked (default): the exit "
                          "closes the position, whatever the auto-trading switch")

@@ -13,7 +13,7 @@ from grace_desktop.ui import ticket_preview as tp
 from grace_desktop.ui.qt import MUTED, QGridLayout, QGroupBox, QLabel, Qt, QWidget
 from grace_desktop.ui.widgets import set_role
 
-_KINDS = {"open": "opens", "add": "adds to", "reduce": "reduces", "close": "closes", "flip": "flips"}
+_KINDS = {"open": "opens", "add": "adds", "reduce": "reduces", "close": "closes", "flip": "flips"}
 
 
 class RiskBox(QGroupBox):
@@ -64,9 +64,9 @@ class RiskBox(QGroupBox):
         else:
             pos = after.position
             lev = f" · {fmt.leverage(pos.leverage)}" if perp else ""
+            kind = "" if after.kind == "open" else f" ({_KINDS[after.kind]})"
             self.position_after_label.setText(
-                f"{pos.side.value} {write_size(pos.size, lot)} @ {fmt.price(pos.entry_price, tick)}{lev} "
-                f"({_KINDS[after.kind]})")
+                f"{pos.side.value} {write_size(pos.size, lot)} @ {fmt.price(pos.entry_price, tick)}{lev}{kind}")
         if not perp and spec is not None:
             self.liquidation_label.setText("none (spot)")
         elif after is not None and after.position is None:
@@ -88,7 +88,9 @@ class RiskBox(QGroupBox):
         self.account_lev_label.setText(fmt.leverage(d.account_leverage_after) if d else "—")
         if p.loss_at_stop is not None and p.stop is not None:
             share = f" · {fmt.percent(100 * p.loss_at_stop / p.equity)} of equity" if p.equity and p.equity > 0 else ""
-            self.loss_label.setText(f"{fmt.money(-p.loss_at_stop, signed=True)}{share} at {fmt.price(p.stop, tick)}")
+            self.loss_label.setText(f"{fmt.money(-p.loss_at_stop, signed=True)}{share}")
+            self.loss_label.setToolTip(f"If the stop at {fmt.price(p.stop, tick)} closes the whole position, "
+                                       "before fees and slippage")
         else:
             self.loss_label.setText("— (no stop)")
         self.fee_label.setText(fmt.money(d.fee) if d else "—")
