@@ -81,6 +81,9 @@ class EntryConditions:
                 str(p["side"]), float(p["size"]), record.market, record.account,
                 leverage=float(p["leverage"]), conditions=exits if exits.has_exits else None,
                 venue=record.venue or None,
+                # A stop-limit entry sends its limit; older records (no order_type) send at market.
+                order_type=str(p.get("order_type") or "market"), price=p.get("price"),
+                time_in_force=str(p.get("time_in_force") or "gtc"),
             )
             ok, why, message = result.success, "; ".join(result.reasons), result.message
         except Exception as exc:  # a failing entry goes through the same alert and decision path as a refusal

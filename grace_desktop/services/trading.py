@@ -26,11 +26,12 @@ from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.events import ConditionArmed, EventBus, SettingsChanged
 from grace_desktop.services.market_data import MarketData
 from grace_desktop.services.order_guards import apply_guards, entry_price
+from grace_desktop.services.order_options import check_order_options, venue_order_options
 from grace_desktop.services.orders import OrderLifecycle
 from grace_desktop.services.portfolios import Portfolios
 from grace_desktop.services.selector import NoVenueError, Selection, VenueSelector
 from grace_desktop.services.tasks import TaskSupervisor
-from grace_desktop.services.trade_inputs import close_args, preview_args, trade_args
+from grace_desktop.services.trade_inputs import close_args, preview_args, time_in_force_arg, trade_args
 from grace_desktop.services.trade_types import TradeConditions, TradeResult
 from grace_desktop.storage import Storage
 from grace_desktop.storage.errors import StorageError
@@ -150,7 +151,7 @@ class TradingService:
         self, action: str, amount: float, market: str, account: str, *, leverage: float | None = None,
         order_type: str = "market", price: float | None = None, conditions: TradeConditions | None = None,
         reduce_only: bool = False, venue: str | None = None, purpose: str = "",
-        position_before: float | None = None, trigger_price: float | None = None,
+        position_before: float | None = None, trigger_price: float | None = None, time_in_force: str = "gtc",
     ) -> TradeResult:
         """`venue` pins the venue (closes go where the position is, healthy or not); else the selector picks.
         `purpose` (e.g. "stop_loss") is journaled with the intent and names the round trip it closes."""
@@ -158,6 +159,7 @@ class TradingService:
             (action, amount, market, account, leverage, order_type, price, conditions, reduce_only, venue,
              purpose) = trade_args(action, amount, market, account, leverage, order_type, price, conditions,
                                    reduce_only, venue, purpose, venues=self.selector.venues).unpacked()
+            tif = time_in_force_arg(time_in_force, order_type)
             if trigger_price is not None:
                 trigger_price = v.positive("trigger_price", trigger_price)
             if position_before is not None:
@@ -179,8 +181,9 @@ class TradingService:
             spec = self.spec(market, selection.name) or spec
             kind = OrderType.parse(order_type)
             request = OrderRequest(account, market, side, amount, kind, price if kind is OrderType.LIMIT else None,
-                                   lev, reduce_only)
+                                   lev, reduce_only, time_in_force=tif)
             request.check_market({market: spec})
+            check_order_options(selection.name, selection.venue, request)
         except (DomainError, NoVenueError) as exc:
             return TradeResult.refused(str(exc))
 
@@ -195,7 +198,7 @@ class TradingService:
             if guarded.reasons:
                 return TradeResult.refused(*(r.message for r in guarded.reasons), decision=guarded,
                                            venue=selection.name)
-            return await self._arm_entry(account, market, side, amount, lev, conditions, selection)
+            return await self._arm_entry(request, conditions, selection)
 
         target = selection.venue
         decision: RiskDecision | None = None
@@ -237,6 +240,15 @@ class TradingService:
                                        position_before=position_before, trigger_price=trigger_price)
         return self._result(order, decision, selection)
 
+    def order_options(self, account: str, market: str) -> frozenset[str]:
+        """Options an order for `market` may carry on the venue it would go to (see order_options)."""
+        spec = self.spec(market)
+        try:
+            selection = self._select(None, spec, self.settings(account)) if spec is not None else None
+        except NoVenueError:
+            selection = None
+        return venue_order_options(selection.venue if selection is not None else None)
+
     def _select(self, venue: str | None, spec: MarketSpec, settings: AccountSettings) -> Selection:
         if venue is None:
             return self.selector.select(leverage_trade=spec.is_perp, settings=settings)
@@ -269,10 +281,11 @@ class TradingService:
             msg += "; " + "; ".join(decision.notes)
         return TradeResult(True, order, decision, (), selection.name, msg)
 
-    async def _arm_entry(
-        self, account: str, market: str, side: OrderSide, size: float, leverage: float,
-        conditions: TradeConditions, selection: Selection,
-    ) -> TradeResult:
+    async def _arm_entry(self, request: OrderRequest, conditions: TradeConditions, selection: Selection) -> TradeResult:
+        """Held here until the mark reaches the trigger: then a market order (stop-market) or, with a
+        limit price, a limit order (stop-limit) is sent through execute_trade."""
+        account, market, side, size, leverage = (request.account, request.market, request.side, request.size,
+                                                 request.leverage)
         from grace_desktop.domain.conditions import EntryCondition
 
         try:
@@ -284,6 +297,9 @@ class TradingService:
         for name in _ENTRY_EXIT_PARAMS:
             params[name] = getattr(conditions, name)
         params["alert_only"] = sorted(conditions.alert_only)
+        params["order_type"] = request.order_type.value
+        params["price"] = request.price
+        params["time_in_force"] = request.time_in_force.value
         record = ConditionRecord(account, market, "entry", params, created_at=self._clock(), venue=selection.name)
         try:
             cond_id = await self.store.write(self.store.conditions.add, record)

@@ -95,6 +95,9 @@ class OrderTicket(QWidget):
         self.price_edit = QLineEdit(self)
         self.price_edit.setObjectName("priceEdit")
         self.price_edit.setPlaceholderText("limit price")
+        self.tif_combo = combo(self, "timeInForceCombo")
+        self.tif_combo.setToolTip("GTC rests until cancelled; Post-only is refused if it would take; "
+                                  "IOC fills what it can at once and the rest expires")
 
         self.leverage_input = LeverageInput(self)
         self.leverage_slider, self.leverage_spin = self.leverage_input.slider, self.leverage_input.spin
@@ -113,7 +116,7 @@ class OrderTicket(QWidget):
         form.addRow("Type", hrow(self.market_type, self.limit_type))
         form.addRow("Size", hrow(self.size_edit, self.safe_button, self.max_button, stretch_first=True))
         form.addRow("", hrow(self.risk_edit, self.risk_button, self.reduce_only_check, stretch_first=False))
-        form.addRow("Price", self.price_edit)
+        form.addRow("Price", hrow(self.price_edit, self.tif_combo, stretch_first=True))
         form.addRow("Leverage", self.leverage_input)
         form.addRow("", self.cap_label)
 
@@ -167,6 +170,7 @@ class OrderTicket(QWidget):
         self.risk_button.clicked.connect(self.fill_risk_size)
         self.risk_edit.returnPressed.connect(self.fill_risk_size)
         self.reduce_only_check.toggled.connect(self.recompute)
+        self.tif_combo.currentIndexChanged.connect(self.recompute)
         self.submit_button.clicked.connect(self.submit)
 
     # --- public -------------------------------------------------------------------------
@@ -225,7 +229,8 @@ class OrderTicket(QWidget):
             take_profit_pct_text=cond(self.tp_pct_edit), stop_loss_pct_text=cond(self.sl_pct_edit),
             trailing_pct_text=cond(self.trailing_edit), entry_below_text=cond(self.entry_below_edit),
             entry_above_text=cond(self.entry_above_edit),
-            reduce_only=self.reduce_only_check.isChecked(),
+            reduce_only=self.reduce_only_check.isChecked() and self.reduce_only_check.isVisibleTo(self),
+            time_in_force=str(self.tif_combo.currentData() or "gtc"),
             alert_only=self.exits.alert_only() if use_exits else frozenset(),
             numbers=self.numbers().parse,
         )
@@ -248,10 +253,23 @@ class OrderTicket(QWidget):
         allowed, _cap = self.backend.allowed_leverage(account, market)
         self.leverage_input.set_allowed(allowed)
         self.leverage_input.set_value(min(default, allowed))
+        self._show_options(self.backend.order_options(account, market))
         self.size_edit.setPlaceholderText(f"size in {spec.base} (lot {fmt.size(spec.lot_size, spec.lot_size)})")
         self.price_edit.setPlaceholderText(f"limit price in {spec.quote}")
         self.market_changed.emit(market)
         self.recompute()
+
+    def _show_options(self, options: frozenset[str]) -> None:
+        """Only what the selected venue supports: time-in-force choices and reduce-only."""
+        kept = self.tif_combo.currentData()
+        self.tif_combo.blockSignals(True)
+        self.tif_combo.clear()
+        for label, value in (("GTC", "gtc"), ("Post-only", "post_only"), ("IOC", "ioc")):
+            if value == "gtc" or value in options:
+                self.tif_combo.addItem(label, value)
+        self.tif_combo.setCurrentIndex(max(0, self.tif_combo.findData(kept)))
+        self.tif_combo.blockSignals(False)
+        self.reduce_only_check.setVisible("reduce_only" in options)
 
     def _on_type(self, *_: object) -> None:
         """Market hides the limit price (a greyed stale price looks live); Limit brings it back."""
@@ -282,6 +300,7 @@ class OrderTicket(QWidget):
         tick = spec.tick_size if spec else 0.01
         perp = bool(spec and spec.is_perp)
         self.price_edit.setEnabled(inp.order_type == "limit")
+        self.tif_combo.setEnabled(inp.order_type == "limit")
         self.leverage_input.set_usable(perp)
         vol = f" · volatility {p.daily_vol:.2%}/day" if p.daily_vol is not None else ""
         self.mark_label.setText(f"Mark {fmt.price(p.mark, tick)}{vol}" if spec else "—")

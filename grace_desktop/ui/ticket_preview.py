@@ -43,6 +43,8 @@ class TicketBackend(Protocol):
 
     def reserved_margin(self, account: str) -> float: ...
 
+    def order_options(self, account: str, market: str) -> frozenset[str]: ...
+
     def settings(self, account: str) -> AccountSettings: ...
 
 
@@ -65,6 +67,7 @@ class TicketInput:
     entry_below_text: str = ""
     entry_above_text: str = ""
     reduce_only: bool = False
+    time_in_force: str = "gtc"  # limit orders: "gtc" | "ioc" | "post_only"
     alert_only: frozenset[str] = frozenset()
     # Reads a field's text as a number in the user's locale (ui.number_input.NumberReader.parse);
     # None: `plain_number`, which knows only '.' as the decimal mark.
@@ -88,6 +91,7 @@ class TicketOrder:
     leverage: float
     conditions: TradeConditions | None = None
     reduce_only: bool = False
+    time_in_force: str = "gtc"
 
 
 @dataclass(slots=True)
@@ -215,8 +219,22 @@ def compute(backend: TicketBackend, inp: TicketInput) -> TicketPreview:
     out.order = TicketOrder(
         account=inp.account, market=inp.market, action=inp.action, size=size, order_type=inp.order_type,
         price=request.price, leverage=d.leverage, conditions=conditions, reduce_only=inp.reduce_only,
+        time_in_force=inp.time_in_force if inp.order_type == OrderType.LIMIT.value else "gtc",
     )
+    if conditions is not None and conditions.has_entry:
+        out.warnings.append(_entry_note(inp, conditions, request.price))
     return out
+
+
+def _entry_note(inp: TicketInput, conditions: TradeConditions, limit: float | None) -> str:
+    """What an entry condition will do, named as a trader would: a stop or a touch entry."""
+    if conditions.entry_above is not None:
+        trigger, op, stop = conditions.entry_above, "≥", inp.action == "buy"
+    else:
+        trigger, op, stop = conditions.entry_below or 0.0, "≤", inp.action == "sell"
+    kind = ("stop" if stop else "touch") + ("-limit" if limit is not None else "-market")
+    then = f"a {inp.action} limit at {limit:,.10g}" if limit is not None else f"a {inp.action} at market"
+    return f"{kind} entry, held here: when the mark is {op} {trigger:,.10g}, {then} is sent"
 
 
 def _loss_at_stop(out: TicketPreview, conditions: TradeConditions | None) -> None:

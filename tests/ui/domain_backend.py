@@ -58,6 +58,9 @@ class DomainBackend:
     def settings(self, account: str) -> AccountSettings:
         return self.account_settings
 
+    def order_options(self, account: str, market: str) -> frozenset[str]:
+        return frozenset({"stop", "ioc", "post_only", "reduce_only"})
+
     def reserved_margin(self, account: str) -> float:
         return reserved_margin(self.orders, {p.market: p for p in self.positions}, SPECS)
 
