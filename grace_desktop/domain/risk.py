@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from grace_desktop.domain import margin
 from grace_desktop.domain import validation as v
 from grace_desktop.domain.enums import OrderSide, OrderType
+from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.models import MarketSpec, OrderRequest, Portfolio
 from grace_desktop.domain.position_after import PositionAfter, position_after
 from grace_desktop.domain.volatility import DEFAULT_TIERS, VolatilityCap, VolatilityTier, leverage_cap
@@ -114,8 +115,15 @@ class RiskPolicy:
         lev_after = margin.account_leverage_after(portfolio, request.market, request.side, request.size, price, fee)
         # The liquidation price of the position *after* the order: an add blends collateral, a reduce
         # keeps the remainder's, a close leaves none (0), a flip opens the rest fresh at `lev`.
-        after = position_after(existing, spec, request.side, request.size, price, lev, account=request.account)
-        liq = (after.liquidation_price or 0.0) if spec.is_perp else 0.0
+        after: PositionAfter | None
+        try:
+            after = position_after(existing, spec, request.side, request.size, price, lev, account=request.account)
+            liq = (after.liquidation_price or 0.0) if spec.is_perp else 0.0
+        except (DomainError, OverflowError):
+            # A size beyond any book (1e300 lots): no position to describe; the margin check refuses it.
+            after = None
+            liq = margin.liquidation_price(request.side.position_side, price, lev, spec.maint_margin) \
+                if spec.is_perp else 0.0
 
         if opening > 0:
             if needed > free + 1e-9:

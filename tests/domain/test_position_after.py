@@ -154,3 +154,11 @@ def test_reserved_margin_of_resting_orders(btc_perp):
     assert reserved_margin([resting("buy", 0.1, 54_000, 3)], {"BTC-PERP": short}, specs) == pytest.approx(1_080.0)
     assert reserved_margin([resting("buy", 0.1, 54_000, 3, reduce_only=True)], {}, specs) == 0.0
     assert reserved_margin([resting("buy", 0.1, 54_000, 3, status=OrderStatus.CANCELLED)], {}, specs) == 0.0
+
+
+def test_a_size_beyond_any_book_is_refused_for_margin_not_raised(btc_perp):
+    portfolio = Portfolio("a", 10_000.0, (), {"BTC-PERP": 60_000.0})
+    request = OrderRequest("a", "BTC-PERP", "buy", 1e306, OrderType.MARKET, None, 10)
+    decision = RiskPolicy().evaluate(request, btc_perp, portfolio, 60_000.0)
+    assert not decision.approved and decision.after is None
+    assert "margin" in {r.code for r in decision.reasons}
