@@ -67,7 +67,7 @@ async def test_1_decimal_comma_is_a_half_in_de_DE_and_that_is_what_fills(window)
     assert ticket.risk.position_after_label.text().startswith("long 0,50 @")  # the preview writes it alike
     assert ticket.submit_button.isEnabled(), ticket.reason_label.text()
     ticket.submit_button.click()
-    await wait_until(lambda: ticket.result_label.text().startswith("filled"), what="fill")
+    await wait_until(lambda: ticket.result_label.text().startswith("filled"), timeout=15, what="fill")
     held = await position(window, SOL)
     assert held is not None and held.size == pytest.approx(0.5)
 
@@ -202,7 +202,7 @@ async def test_7_free_collateral_is_net_of_resting_orders_and_max_is_what_the_ve
     assert "held by orders" in ticket.risk.free_after_label.text()
     assert ticket.submit_button.isEnabled(), ticket.reason_label.text()
     ticket.submit_button.click()
-    await wait_until(lambda: ticket.result_label.text() not in ("", "sending…"), what="result")
+    await wait_until(lambda: ticket.result_label.text() not in ("", "sending…"), timeout=15, what="result")
     assert ticket.result_label.text().startswith("filled"), ticket.result_label.text()  # the venue agreed
 
 
@@ -246,7 +246,7 @@ async def test_alert_only_is_an_explicit_choice_stored_on_the_condition(window):
     type_into(ticket.sl_edit, "58000")
     ticket.exits.tp_alert_check.setChecked(True)
     ticket.submit_button.click()
-    await wait_until(lambda: ticket.result_label.text().startswith("filled"), what="fill")
+    await wait_until(lambda: ticket.result_label.text().startswith("filled"), timeout=15, what="fill")
     armed = {c.kind: c for c in window.services.store.conditions.armed(account="paper", market=BTC)}
     assert armed["take_profit"].params["alert_only"] is True
     assert armed["stop_loss"].params["alert_only"] is False  # the default: it executes

@@ -102,7 +102,7 @@ async def _example(win, market, draw, locale, leverage_tenths):
 
     before = len(await win.services.paper.fills("paper"))
     ticket.submit_button.click()
-    await wait_until(lambda: ticket.result_label.text() not in ("", "sending…"), what="result")
+    await wait_until(lambda: ticket.result_label.text() not in ("", "sending…"), timeout=15, what="result")
     assert ticket.result_label.text().startswith("filled"), ticket.result_label.text()
     fills = await win.services.paper.fills("paper")
     assert len(fills) == before + 1 and fills[-1].market == market

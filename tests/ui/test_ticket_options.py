@@ -43,7 +43,7 @@ def limit(ticket, price: str, tif: str) -> None:
 async def send(ticket) -> str:
     assert ticket.submit_button.isEnabled(), ticket.reason_label.text()
     ticket.submit_button.click()
-    await wait_until(lambda: ticket.result_label.text() not in ("", "sending…"), what="result")
+    await wait_until(lambda: ticket.result_label.text() not in ("", "sending…"), timeout=15, what="result")
     return ticket.result_label.text()
 
 
