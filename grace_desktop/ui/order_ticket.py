@@ -45,6 +45,7 @@ class OrderTicket(QWidget):
         self._busy = False
         self._syncing = False
         self._limit_text = ""  # the limit price kept aside while Market is selected
+        self._reader: NumberReader | None = None
         self._build()
         self._connect()
 
@@ -237,7 +238,10 @@ class OrderTicket(QWidget):
 
     def numbers(self) -> NumberReader:
         """Reads and writes numbers in the ticket's locale (the user's, unless a test sets another)."""
-        return NumberReader(self.locale())
+        locale = self.locale()
+        if self._reader is None or self._reader.name != locale.name():
+            self._reader = NumberReader(locale)  # kept: the ticket recomputes on every price flush
+        return self._reader
 
     # --- behaviour ----------------------------------------------------------------------
     def _on_context_changed(self, *_: object) -> None:
