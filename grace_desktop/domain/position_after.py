@@ -63,4 +63,6 @@ def position_after(
     liq: float | None = None
     if after is not None:
         liq = margin.position_liquidation_price(after, spec.maint_margin) if spec.is_perp else 0.0
+        if 0 < liq < after.entry_price * 1e-9:
+            liq = 0.0  # a 1x long: collateral covers the whole entry; float dust is not a price
     return PositionAfter(kind, after, liq, closed.size if closed else 0.0, closed.realized_pnl if closed else 0.0)

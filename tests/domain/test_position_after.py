@@ -162,3 +162,9 @@ def test_a_size_beyond_any_book_is_refused_for_margin_not_raised(btc_perp):
     decision = RiskPolicy().evaluate(request, btc_perp, portfolio, 60_000.0)
     assert not decision.approved and decision.after is None
     assert "margin" in {r.code for r in decision.reasons}
+
+
+def test_a_1x_long_has_no_liquidation_price_whatever_the_float_dust(btc_perp):
+    for lots in (1, 193, 2999):
+        after = position_after(None, btc_perp, "buy", lots * 0.0001, 60_000.0 * 1.005, 1.0)
+        assert after.liquidation_price == 0.0

@@ -37,6 +37,7 @@ async def window(tmp_path):
     if not win.is_closed:
         win.close()
         await asyncio.wait_for(win.wait_closed(), 10)
+    await asyncio.sleep(0.2)  # let queued Qt signals land while the loop runs, not in a later sync test
 
 
 def type_into(edit, text: str) -> None:

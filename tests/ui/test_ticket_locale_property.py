@@ -52,6 +52,7 @@ def rig(tmp_path_factory, qapp):
     async def stop():  # closing spawns the services' shutdown: only on the running loop
         win.close()
         await asyncio.wait_for(win.wait_closed(), 10)
+        await asyncio.sleep(0.2)  # queued Qt signals land while the loop runs, not in a later sync test
 
     loop.run_until_complete(stop())
     loop.close()
