@@ -89,6 +89,25 @@ class OrderType(str, Enum):
             raise DomainError("order_type", f"must be 'market' or 'limit', got {value!r}") from None
 
 
+class TimeInForce(str, Enum):
+    """How long a limit order may live: rest until cancelled, fill now or never, or only ever rest."""
+
+    GTC = "gtc"  # good till cancelled: rests on the book
+    IOC = "ioc"  # immediate or cancel: fills what it can at once, the rest expires
+    POST_ONLY = "post_only"  # maker only: refused if it would take liquidity
+
+    @classmethod
+    def parse(cls, value: object) -> TimeInForce:
+        if isinstance(value, TimeInForce):
+            return value
+        try:
+            return cls(str(value).strip().lower().replace("-", "_"))
+        except ValueError:
+            from grace_desktop.domain.errors import DomainError
+
+            raise DomainError("time_in_force", f"must be 'gtc', 'ioc' or 'post_only', got {value!r}") from None
+
+
 class OrderStatus(str, Enum):
     """An order's lifecycle: intent -> submitted -> partially_filled -> filled | cancelled | rejected | expired.
 

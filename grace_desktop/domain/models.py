@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from grace_desktop.domain import validation as v
-from grace_desktop.domain.enums import MarketKind, OrderSide, OrderStatus, OrderType, Side
+from grace_desktop.domain.enums import MarketKind, OrderSide, OrderStatus, OrderType, Side, TimeInForce
 from grace_desktop.domain.errors import DomainError
 
 
@@ -86,6 +86,9 @@ class OrderRequest:
     leverage: float = 1.0
     reduce_only: bool = False
     client_id: str = ""
+    # Limit orders only. Not journaled (the orders table predates it): it matters when the order
+    # is placed, and an order still resting after that is a plain resting order.
+    time_in_force: TimeInForce = TimeInForce.GTC
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "account", v.text("account", self.account))
@@ -104,6 +107,9 @@ class OrderRequest:
             raise DomainError("reduce_only", f"must be true or false, got {self.reduce_only!r}")
         if not isinstance(self.client_id, str):
             raise DomainError("client_id", f"must be a string, got {self.client_id!r}")
+        object.__setattr__(self, "time_in_force", TimeInForce.parse(self.time_in_force))
+        if self.time_in_force is not TimeInForce.GTC and self.order_type is not OrderType.LIMIT:
+            raise DomainError("time_in_force", f"{self.time_in_force.value} applies to limit orders only")
 
     def check_market(self, markets: Mapping[str, MarketSpec]) -> MarketSpec:
         """The request's market spec, after checking the market exists and the lot/tick/leverage fit."""

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from grace_desktop.domain import mango_health, margin
 from grace_desktop.domain import validation as v
 from grace_desktop.domain.enums import OrderSide, OrderType
+from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.models import MarketSpec, OrderRequest, Portfolio
+from grace_desktop.domain.position_after import PositionAfter, position_after
 from grace_desktop.domain.volatility import DEFAULT_TIERS, VolatilityCap, VolatilityTier, leverage_cap
 
 
@@ -47,6 +49,10 @@ class RiskDecision:
     volatility_cap: VolatilityCap | None = None
     reasons: tuple[RiskReason, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    # The position the order leaves (its liquidation price is `liquidation_price`), and the
+    # margin resting orders hold that `free_collateral` already excludes.
+    after: PositionAfter | None = None
+    reserved_margin: float = 0.0
 
     @property
     def clamped(self) -> bool:
@@ -72,9 +78,11 @@ class RiskPolicy:
 
     def evaluate(
         self, request: OrderRequest, spec: MarketSpec, portfolio: Portfolio, price: float, daily_vol: float | None = None,
-        specs: Mapping[str, MarketSpec] | None = None,
+        specs: Mapping[str, MarketSpec] | None = None, reserved: float = 0.0,
     ) -> RiskDecision:
-        """`specs` (every market's spec) weighs the other positions of a cross-margin account."""
+        """`specs` (every market's spec) weighs the other positions of a cross-margin account.
+        `reserved`: initial margin the venue holds for resting orders (domain.order_checks.reserved_margin),
+        not free for this order."""
         # A market order fills wherever the book is: it is checked at `price` (the caller passes the
         # mark moved by the slippage bound, see market_fill_price), never at a price it names.
         limit = request.price if request.order_type is OrderType.LIMIT else None
@@ -98,7 +106,8 @@ class RiskPolicy:
         if mango_health.is_cross(portfolio):
             return _evaluate_cross(self.limits, request, spec, portfolio, price, lev, fee, specs or {}, cap,
                                    reasons, notes)
-        free = margin.free_collateral(portfolio)
+        reserved = max(0.0, v.finite("reserved", reserved))
+        free = margin.free_collateral(portfolio) - reserved
         existing = portfolio.position(request.market)
         reducing = existing is not None and existing.side.sign != request.side.sign
         # Only the part that opens new exposure needs margin; reducing frees it.
@@ -109,7 +118,17 @@ class RiskPolicy:
             opening = 0.0
         needed = (opening * price / lev if opening > 0 else 0.0) + fee
         lev_after = margin.account_leverage_after(portfolio, request.market, request.side, request.size, price, fee)
-        liq = margin.liquidation_price(request.side.position_side, price, lev, spec.maint_margin) if spec.is_perp else 0.0
+        # The liquidation price of the position *after* the order: an add blends collateral, a reduce
+        # keeps the remainder's, a close leaves none (0), a flip opens the rest fresh at `lev`.
+        after: PositionAfter | None
+        try:
+            after = position_after(existing, spec, request.side, request.size, price, lev, account=request.account)
+            liq = (after.liquidation_price or 0.0) if spec.is_perp else 0.0
+        except (DomainError, OverflowError):
+            # A size beyond any book (1e300 lots): no position to describe; the margin check refuses it.
+            after = None
+            liq = margin.liquidation_price(request.side.position_side, price, lev, spec.maint_margin) \
+                if spec.is_perp else 0.0
 
         if opening > 0:
             if needed > free + 1e-9:
@@ -138,6 +157,8 @@ class RiskPolicy:
             volatility_cap=cap,
             reasons=tuple(reasons),
             notes=tuple(notes),
+            after=after,
+            reserved_margin=reserved,
         )
 
 

@@ -53,3 +53,32 @@ def max_position_size(free_collateral: float, price: float, leverage: float, lot
         return 0.0
     per_unit = price / lev + price * max(0.0, fee_rate)
     return round_down_to_lot(fc / per_unit, lot_size)
+
+
+def risk_position_size(equity: float, risk_percent: float, entry: float, stop: float, lot_size: float) -> float:
+    """The size whose loss from `entry` to `stop` is `risk_percent` % of `equity`, rounded down to the lot.
+
+    10,000 equity, 1 % risk, entry 100, stop 95: 100 at risk over 5 per unit = 20 units. Fees and
+    slippage are not included (the caller caps by margin and the safe size). 0 when nothing fits.
+    """
+    eq = v.finite("equity", equity)
+    pct = v.positive("risk_percent", risk_percent)
+    if pct >= 100:
+        raise SizingError("risk_percent", f"must be below 100 % of equity, got {pct:g}")
+    entry = v.positive("entry", entry)
+    stop = v.positive("stop", stop)
+    distance = abs(entry - stop)
+    if distance <= 0:
+        raise SizingError("stop_loss", f"the stop {stop:g} is at the entry {entry:g}: no distance to size from")
+    if eq <= 0:
+        return 0.0
+    return round_down_to_lot(eq * pct / 100.0 / distance, lot_size)
+
+
+def capped_risk_size(risk_size: float, caps: dict[str, float], lot_size: float) -> tuple[float, str]:
+    """`risk_size` lowered to the smallest cap (e.g. {"safe size": .., "margin": ..}) and which one bit ("" if none)."""
+    size, why = risk_size, ""
+    for name, cap in caps.items():
+        if cap < size:
+            size, why = cap, name
+    return round_down_to_lot(max(0.0, size), lot_size), why

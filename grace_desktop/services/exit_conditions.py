@@ -45,7 +45,7 @@ class ExitConditions:
                 for kind, params in exit_records(conditions):
                     self._store.conditions.add(ConditionRecord(account, market, kind, {**params, "client_id": tag},
                                                                created_at=now, venue=venue,
-                                                               alert_only=conditions.alert_only))
+                                                               alert_only=kind in conditions.alert_kinds))
 
         await self._store.write(add)
         await self._store.write(settle_exits, self._store, tag, account, market, True, "attached", now)

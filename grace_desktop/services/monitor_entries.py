@@ -16,6 +16,9 @@ log = logging.getLogger(__name__)
 
 
 
+_EXIT_PARAMS = ("take_profit", "stop_loss", "take_profit_percent", "stop_loss_percent", "trailing_percent")
+
+
 class EntryConditions:
     def __init__(self, monitor: PositionMonitor) -> None:
         self.monitor = monitor
@@ -75,14 +78,15 @@ class EntryConditions:
         p = record.params
         await store.write(store.conditions.set_status, record.id, "fired", fired_price=price, reason="entry", ts=now)
         try:
-            exits = TradeConditions(take_profit=p.get("take_profit"), stop_loss=p.get("stop_loss"),
-                                    take_profit_percent=p.get("take_profit_percent"),
-                                    stop_loss_percent=p.get("stop_loss_percent"),
-                                    trailing_percent=p.get("trailing_percent"))
+            exits = TradeConditions(**{name: p.get(name) for name in _EXIT_PARAMS},
+                                    alert_only=p.get("alert_only") or frozenset())
             result = await monitor.trading.execute_trade(
                 str(p["side"]), float(p["size"]), record.market, record.account,
                 leverage=float(p["leverage"]), conditions=exits if exits.has_exits else None,
                 venue=record.venue or None,
+                # A stop-limit entry sends its limit; older records (no order_type) send at market.
+                order_type=str(p.get("order_type") or "market"), price=p.get("price"),
+                time_in_force=str(p.get("time_in_force") or "gtc"),
             )
             ok, why, message = result.success, "; ".join(result.reasons), result.message
         except Exception as exc:  # a failing entry goes through the same alert and decision path as a refusal

@@ -133,7 +133,7 @@ class OrderLifecycle:
                 for kind, params in exit_records(exits):
                     self.store.conditions.add(ConditionRecord(
                         request.account, request.market, kind, {**params, "client_id": request.client_id},
-                        created_at=intent.created_at, venue=venue, alert_only=exits.alert_only))
+                        created_at=intent.created_at, venue=venue, alert_only=kind in exits.alert_kinds))
 
     async def _look_up(self, venue: Venue, intent: Order) -> Order | None:
         try:

@@ -16,13 +16,13 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from grace_desktop.domain import validation as v
-from grace_desktop.domain.enums import OrderSide, OrderType, Side
+from grace_desktop.domain.enums import OrderSide, OrderType, Side, TimeInForce
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.services.trade_types import TradeConditions
 
 FIELDS = frozenset({
     "side", "size", "market", "account", "leverage", "order_type", "price", "conditions", "reduce_only",
-    "venue", "purpose", "fraction", "reason", "trigger_price", "position_before",
+    "venue", "purpose", "fraction", "reason", "trigger_price", "position_before", "time_in_force",
 })
 MAX_REASON_LENGTH = 64
 # What a configured venue's name looks like ("paper", "mango_v3", "spot"): checked before the
@@ -116,6 +116,16 @@ def preview_args(
     lev = _leverage(leverage)
     kind = _order_type(order_type)
     return PreviewArgs(side, size, market_, account_, lev, kind, _price(price, kind))
+
+
+def time_in_force_arg(value: object, kind: OrderType) -> TimeInForce:
+    """'gtc' | 'ioc' | 'post_only' (or the enum); anything but 'gtc' needs a limit order."""
+    if not isinstance(value, (str, TimeInForce)) or (isinstance(value, str) and len(value) > 16):
+        raise DomainError("time_in_force", f"must be 'gtc', 'ioc' or 'post_only', got {v.shown(value)}")
+    tif = TimeInForce.parse(value if isinstance(value, TimeInForce) else str.__str__(value))
+    if tif is not TimeInForce.GTC and kind is not OrderType.LIMIT:
+        raise DomainError("time_in_force", f"{tif.value} applies to limit orders only")
+    return tif
 
 
 # ----- one check per kind of argument ----------------------------------------------------

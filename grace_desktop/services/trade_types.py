@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from grace_desktop.domain import validation as v
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.models import Order
 from grace_desktop.domain.risk import RiskDecision
+
+EXIT_KINDS = frozenset({"take_profit", "stop_loss", "trailing_stop"})
+ALERT_KINDS = EXIT_KINDS | {"entry"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,13 +25,27 @@ class TradeConditions:
     trailing_percent: float | None = None
     entry_below: float | None = None
     entry_above: float | None = None
-    # The user chose "alert me, do not trade": the exits (and the entry) only raise an alert.
-    # Otherwise what is attached executes whatever the account's auto-trading switch.
-    alert_only: bool = False
+    # "Alert me, do not trade" for some of what is attached ("take_profit", "stop_loss",
+    # "trailing_stop", "entry"); True means all of it. Everything else executes whatever the
+    # account's auto-trading switch.
+    alert_only: frozenset[str] | bool = frozenset()
 
     def __post_init__(self) -> None:
-        if not isinstance(self.alert_only, bool):
-            raise DomainError("alert_only", f"must be true or false, got {self.alert_only!r}")
+        given = self.alert_only
+        if isinstance(given, bool):
+            kinds: frozenset[str] | None = ALERT_KINDS if given else frozenset()
+        elif isinstance(given, (set, frozenset, tuple, list)):
+            kinds = frozenset(given)
+        else:
+            kinds = None
+        if kinds is None or not kinds <= ALERT_KINDS:
+            raise DomainError("alert_only", f"must be true/false or name some of {sorted(ALERT_KINDS)}, got {given!r}")
+        object.__setattr__(self, "alert_only", kinds)
+
+    @property
+    def alert_kinds(self) -> frozenset[str]:
+        """`alert_only` as the kinds it names (it is stored normalized)."""
+        return cast(frozenset[str], self.alert_only)
         for name in ("take_profit", "stop_loss", "entry_below", "entry_above"):
             value = getattr(self, name)
             if value is not None:

@@ -25,16 +25,18 @@ from grace_desktop.domain.volatility import VolatilityCap, VolatilityEstimate
 from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.events import ConditionArmed, EventBus, SettingsChanged
 from grace_desktop.services.market_data import MarketData
+from grace_desktop.services.order_guards import apply_guards, entry_price
+from grace_desktop.services.order_options import check_order_options, venue_order_options
 from grace_desktop.services.orders import OrderLifecycle
 from grace_desktop.services.portfolios import Portfolios
 from grace_desktop.services.selector import NoVenueError, Selection, VenueSelector
 from grace_desktop.services.tasks import TaskSupervisor
-from grace_desktop.services.trade_inputs import close_args, preview_args, trade_args
+from grace_desktop.services.trade_inputs import close_args, preview_args, time_in_force_arg, trade_args
 from grace_desktop.services.trade_types import TradeConditions, TradeResult
 from grace_desktop.storage import Storage
 from grace_desktop.storage.errors import StorageError
 from grace_desktop.storage.records import ConditionRecord
-from grace_desktop.venues.base import Tick, VenueError
+from grace_desktop.venues.base import Capability, Tick, VenueError
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,10 @@ class TradingService:
     def portfolio(self, account: str, venue: str | None = None) -> Portfolio:
         return self.portfolios.get(account, venue)
 
+    def reserved_margin(self, account: str, venue: str | None = None) -> float:
+        """Margin held by `account`'s resting orders (not free for a new order), from the last read."""
+        return self.portfolios.reserved(account, venue)
+
     async def refresh_portfolio(self, account: str, venue_name: str | None = None) -> Portfolio:
         return await self.portfolios.refresh(account, venue_name)
 
@@ -118,35 +124,45 @@ class TradingService:
     # ----- preview (order ticket) ----------------------------------------------------------------
     def preview(
         self, action: str, amount: float, market: str, account: str, *, leverage: float,
-        order_type: str = "market", price: float | None = None,
+        order_type: str = "market", price: float | None = None, conditions: TradeConditions | None = None,
+        reduce_only: bool = False,
     ) -> RiskDecision:
-        """What the risk policy would say now, from cached state; raises DomainError on bad input."""
+        """What `execute_trade` would decide now, from cached state (resting orders' margin held back,
+        the guards of order_guards applied); raises DomainError on bad input."""
         action, amount, market, account, leverage, order_type, price = preview_args(
             action, amount, market, account, leverage, order_type, price).unpacked()
+        if conditions is not None and not isinstance(conditions, TradeConditions):
+            raise DomainError("conditions", "must be TradeConditions or None")
         spec = self.spec(market)
         if spec is None:
             raise DomainError("market", f"unknown market {market!r}")
         side = OrderSide.parse(action)
         kind = OrderType.parse(order_type)
         mark = self.mark(market)
-        if kind is OrderType.LIMIT and price is not None:
+        deferred = entry_price(conditions)
+        if deferred is not None:
+            check_price = deferred  # an entry condition fills around its trigger, not today's mark
+        elif kind is OrderType.LIMIT and price is not None:
             check_price = price
         elif mark is None:
             raise DomainError("price", f"no price yet for {market}")
         else:
             check_price = market_fill_price(side, mark)
         request = OrderRequest(account, market, side, amount, kind, price if kind is OrderType.LIMIT else None,
-                               leverage)
-        policy = RiskPolicy(self.settings(account).risk_limits())
-        return policy.evaluate(request, spec, self.portfolio(account), check_price, self.daily_volatility(market),
-                               specs=self.markets())
+                               leverage, reduce_only)
+        settings = self.settings(account)
+        portfolio = self.portfolio(account)
+        decision = RiskPolicy(settings.risk_limits()).evaluate(
+            request, spec, portfolio, check_price, self.daily_volatility(market),
+            reserved=self.portfolios.reserved(account, portfolio=portfolio), specs=self.markets())
+        return apply_guards(decision, request, spec, settings, conditions, mark)
 
     # ----- placing orders ------------------------------------------------------------------------
     async def execute_trade(
         self, action: str, amount: float, market: str, account: str, *, leverage: float | None = None,
         order_type: str = "market", price: float | None = None, conditions: TradeConditions | None = None,
         reduce_only: bool = False, venue: str | None = None, purpose: str = "",
-        position_before: float | None = None, trigger_price: float | None = None,
+        position_before: float | None = None, trigger_price: float | None = None, time_in_force: str = "gtc",
     ) -> TradeResult:
         """`venue` pins the venue (closes go where the position is, healthy or not); else the selector picks.
         `purpose` (e.g. "stop_loss") is journaled with the intent and names the round trip it closes."""
@@ -154,6 +170,7 @@ class TradingService:
             (action, amount, market, account, leverage, order_type, price, conditions, reduce_only, venue,
              purpose) = trade_args(action, amount, market, account, leverage, order_type, price, conditions,
                                    reduce_only, venue, purpose, venues=self.selector.venues).unpacked()
+            tif = time_in_force_arg(time_in_force, order_type)
             if trigger_price is not None:
                 trigger_price = v.positive("trigger_price", trigger_price)
             if position_before is not None:
@@ -175,13 +192,24 @@ class TradingService:
             spec = self.spec(market, selection.name) or spec
             kind = OrderType.parse(order_type)
             request = OrderRequest(account, market, side, amount, kind, price if kind is OrderType.LIMIT else None,
-                                   lev, reduce_only)
+                                   lev, reduce_only, time_in_force=tif)
             request.check_market({market: spec})
+            check_order_options(selection.name, selection.venue, request)
         except (DomainError, NoVenueError) as exc:
             return TradeResult.refused(str(exc))
 
         if conditions is not None and conditions.has_entry:
-            return await self._arm_entry(account, market, side, amount, lev, conditions, selection)
+            # The policy decides again when the entry fires; what is wrong already (a crossed trigger,
+            # a stop past the liquidation price, a position inside the guard's buffer) is refused now.
+            trigger = entry_price(conditions) or 0.0
+            at_trigger = RiskPolicy(settings.risk_limits()).evaluate(
+                request, spec, self.portfolio(account, selection.name), trigger)
+            guarded = apply_guards(replace(at_trigger, reasons=()), request, spec, settings, conditions,
+                                   self.mark(market, selection.name))
+            if guarded.reasons:
+                return TradeResult.refused(*(r.message for r in guarded.reasons), decision=guarded,
+                                           venue=selection.name)
+            return await self._arm_entry(request, conditions, selection)
 
         target = selection.venue
         decision: RiskDecision | None = None
@@ -200,9 +228,17 @@ class TradingService:
                 return TradeResult.refused(f"no price yet for {market}", venue=selection.name)
             else:
                 check_price = market_fill_price(side, mark)  # the worst it may fill at, whatever was passed
+            reserved = 0.0
+            if Capability.RESTING_ORDERS in getattr(target, "capabilities", frozenset()):
+                try:
+                    self.portfolios.store_orders(selection.name, account, await target.open_orders(account))
+                except VenueError as exc:
+                    return TradeResult.refused(f"{selection.name}: {exc}", venue=selection.name)
+                reserved = self.portfolios.reserved(account, selection.name, portfolio)
             decision = RiskPolicy(settings.risk_limits()).evaluate(
-                request, spec, portfolio, check_price, self.daily_volatility(market, selection.name),
+                request, spec, portfolio, check_price, self.daily_volatility(market, selection.name), reserved=reserved,
                 specs=self.market_data.venue_markets(selection.name))
+            decision = apply_guards(decision, request, spec, settings, conditions, mark)
             if decision.leverage != request.leverage:
                 request = replace(request, leverage=decision.leverage)
         request = request.with_client_id(target.new_client_id())
@@ -218,6 +254,15 @@ class TradingService:
             log.info("order %s %s: %s %g %s at %gx on %s%s", order.client_id, order.status.value, side.value, amount,
                      market, request.leverage, selection.name, f" ({purpose})" if purpose else "")
         return self._result(order, decision, selection)
+
+    def order_options(self, account: str, market: str) -> frozenset[str]:
+        """Options an order for `market` may carry on the venue it would go to (see order_options)."""
+        spec = self.spec(market)
+        try:
+            selection = self._select(None, spec, self.settings(account)) if spec is not None else None
+        except NoVenueError:
+            selection = None
+        return venue_order_options(selection.venue if selection is not None else None)
 
     def _select(self, venue: str | None, spec: MarketSpec, settings: AccountSettings) -> Selection:
         if venue is None:
@@ -252,10 +297,11 @@ class TradingService:
             msg += "; " + "; ".join(decision.notes)
         return TradeResult(True, order, decision, (), selection.name, msg)
 
-    async def _arm_entry(
-        self, account: str, market: str, side: OrderSide, size: float, leverage: float,
-        conditions: TradeConditions, selection: Selection,
-    ) -> TradeResult:
+    async def _arm_entry(self, request: OrderRequest, conditions: TradeConditions, selection: Selection) -> TradeResult:
+        """Held here until the mark reaches the trigger: then a market order (stop-market) or, with a
+        limit price, a limit order (stop-limit) is sent through execute_trade."""
+        account, market, side, size, leverage = (request.account, request.market, request.side, request.size,
+                                                 request.leverage)
         from grace_desktop.domain.conditions import EntryCondition
 
         try:
@@ -266,8 +312,12 @@ class TradingService:
                                      "price_below": conditions.entry_below, "price_above": conditions.entry_above}
         for name in _ENTRY_EXIT_PARAMS:
             params[name] = getattr(conditions, name)
+        params["alert_only"] = sorted(conditions.alert_kinds - {"entry"})  # the exits it arms when it fires
+        params["order_type"] = request.order_type.value
+        params["price"] = request.price
+        params["time_in_force"] = request.time_in_force.value
         record = ConditionRecord(account, market, "entry", params, created_at=self._clock(), venue=selection.name,
-                                 alert_only=conditions.alert_only)
+                                 alert_only="entry" in conditions.alert_kinds)
         try:
             cond_id = await self.store.write(self.store.conditions.add, record)
         except StorageError as exc:

@@ -246,6 +246,7 @@ class TradingController:
             result = await self.trading.execute_trade(
                 order.action, order.size, order.market, order.account, leverage=order.leverage,
                 order_type=order.order_type, price=order.price, conditions=order.conditions,
+                reduce_only=order.reduce_only, time_in_force=order.time_in_force,
             )
             self.results.append(result)
             ok, message = result.success, result.message or "; ".join(result.reasons)

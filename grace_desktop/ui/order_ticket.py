@@ -10,29 +10,27 @@ from __future__ import annotations
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui import ticket_preview as tp
+from grace_desktop.ui.leverage_input import LEVERAGE_SCALE, LeverageInput
+from grace_desktop.ui.number_input import NumberReader
 from grace_desktop.ui.qt import (
     AMBER,
-    MUTED,
     QButtonGroup,
-    QDoubleSpinBox,
+    QCheckBox,
     QFormLayout,
-    QGridLayout,
-    QGroupBox,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSlider,
-    Qt,
     QVBoxLayout,
     QWidget,
     Signal,
 )
 from grace_desktop.ui.ticket_exits import ExitsBox
+from grace_desktop.ui.ticket_risk import RiskBox
+from grace_desktop.ui.ticket_sizing import risk_size
 from grace_desktop.ui.volatility_note import volatility_note
 from grace_desktop.ui.widgets import combo, hrow, mark_invalid, set_role
 
-# The slider moves in tenths of a leverage unit; QSlider only holds integers.
-LEVERAGE_SCALE = 10
+__all__ = ["LEVERAGE_SCALE", "OrderTicket"]
 
 
 class OrderTicket(QWidget):
@@ -47,6 +45,8 @@ class OrderTicket(QWidget):
         self.preview = tp.TicketPreview()
         self._busy = False
         self._syncing = False
+        self._limit_text = ""  # the limit price kept aside while Market is selected
+        self._reader: NumberReader | None = None
         self._build()
         self._connect()
 
@@ -83,21 +83,26 @@ class OrderTicket(QWidget):
         self.max_button = QPushButton("Max", self)
         self.max_button.setObjectName("maxSizeButton")
         self.max_button.setToolTip("Largest size the risk policy accepts now")
+        self.risk_edit = QLineEdit(self)
+        self.risk_edit.setObjectName("riskPercentEdit")
+        self.risk_edit.setPlaceholderText("risk %")
+        self.risk_edit.setMaximumWidth(70)
+        self.risk_edit.setToolTip("Size from the stop: lose this % of equity if the stop-loss fills "
+                                  "(rounded down to the lot, capped by Safe and Max). Press Enter or Risk")
+        self.risk_button = QPushButton("Risk", self)
+        self.risk_button.setObjectName("riskSizeButton")
+        self.reduce_only_check = QCheckBox("Reduce only", self)
+        self.reduce_only_check.setObjectName("reduceOnlyCheck")
+        self.reduce_only_check.setToolTip("Only reduce the open position; never open or add")
         self.price_edit = QLineEdit(self)
         self.price_edit.setObjectName("priceEdit")
         self.price_edit.setPlaceholderText("limit price")
+        self.tif_combo = combo(self, "timeInForceCombo")
+        self.tif_combo.setToolTip("GTC rests until cancelled; Post-only is refused if it would take; "
+                                  "IOC fills what it can at once and the rest expires")
 
-        self.leverage_slider = QSlider(Qt.Orientation.Horizontal, self)
-        self.leverage_slider.setObjectName("leverageSlider")
-        self.leverage_slider.setRange(LEVERAGE_SCALE, LEVERAGE_SCALE)
-        self.leverage_slider.setSingleStep(LEVERAGE_SCALE)
-        self.leverage_slider.setPageStep(5 * LEVERAGE_SCALE)
-        self.leverage_spin = QDoubleSpinBox(self)
-        self.leverage_spin.setObjectName("leverageSpin")
-        self.leverage_spin.setDecimals(1)
-        self.leverage_spin.setSingleStep(0.5)
-        self.leverage_spin.setRange(1.0, 1.0)
-        self.leverage_spin.setSuffix("x")
+        self.leverage_input = LeverageInput(self)
+        self.leverage_slider, self.leverage_spin = self.leverage_input.slider, self.leverage_input.spin
         self.cap_label = QLabel("", self)
         self.cap_label.setObjectName("volatilityCapLabel")
         self.cap_label.setWordWrap(True)
@@ -112,27 +117,14 @@ class OrderTicket(QWidget):
         form.addRow("Side", hrow(self.buy_button, self.sell_button))
         form.addRow("Type", hrow(self.market_type, self.limit_type))
         form.addRow("Size", hrow(self.size_edit, self.safe_button, self.max_button, stretch_first=True))
-        form.addRow("Price", self.price_edit)
-        form.addRow("Leverage", hrow(self.leverage_slider, self.leverage_spin, stretch_first=True))
+        form.addRow("", hrow(self.risk_edit, self.risk_button, self.reduce_only_check, stretch_first=False))
+        form.addRow("Price", hrow(self.price_edit, self.tif_combo, stretch_first=True))
+        form.addRow("Leverage", self.leverage_input)
         form.addRow("", self.cap_label)
 
-        risk = QGroupBox("Risk preview", self)
-        grid = QGridLayout(risk)
-        grid.setHorizontalSpacing(10)
-        self.liquidation_label = self._value("liquidationPriceLabel")
-        self.distance_label = self._value("liquidationDistanceLabel")
-        self.margin_label = self._value("requiredMarginLabel")
-        self.free_after_label = self._value("freeCollateralAfterLabel")
-        self.account_lev_label = self._value("accountLeverageAfterLabel")
-        self.fee_label = self._value("feeLabel")
-        rows = (("Liquidation price", self.liquidation_label), ("Distance to liq.", self.distance_label),
-                ("Required margin", self.margin_label), ("Free collateral after", self.free_after_label),
-                ("Account leverage after", self.account_lev_label), ("Fee", self.fee_label))
-        for i, (name, label) in enumerate(rows):
-            caption = QLabel(name, risk)
-            caption.setStyleSheet(f"color: {MUTED};")
-            grid.addWidget(caption, i, 0)
-            grid.addWidget(label, i, 1, Qt.AlignmentFlag.AlignRight)
+        self.risk = RiskBox(self)
+        risk = self.risk
+        self.liquidation_label, self.free_after_label = risk.liquidation_label, risk.free_after_label
 
         self.exits = ExitsBox(self)
         box = self.exits
@@ -141,6 +133,8 @@ class OrderTicket(QWidget):
             box.trailing_edit, box.entry_below_edit, box.entry_above_edit)
         for edit in box.edits():
             edit.textChanged.connect(self.recompute)
+        for check in box.checks():
+            check.toggled.connect(self.recompute)
 
         self.reason_label = QLabel("", self)
         self.reason_label.setObjectName("ticketReasonLabel")
@@ -164,25 +158,21 @@ class OrderTicket(QWidget):
         layout.addWidget(self.result_label)
         layout.addStretch(1)
 
-    def _value(self, name: str) -> QLabel:
-        label = QLabel("—", self)
-        label.setObjectName(name)
-        label.setProperty("role", "value")
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        return label
-
     def _connect(self) -> None:
         self.account_combo.currentTextChanged.connect(self._on_context_changed)
         self.market_combo.currentTextChanged.connect(self._on_context_changed)
         self.side_group.buttonToggled.connect(lambda *_: self.recompute())
-        self.type_group.buttonToggled.connect(lambda *_: self.recompute())
+        self.type_group.buttonToggled.connect(self._on_type)
         self.size_edit.textChanged.connect(self.recompute)
         self.price_edit.textChanged.connect(self.recompute)
-        self.leverage_slider.valueChanged.connect(self._on_slider)
-        self.leverage_spin.valueChanged.connect(self._on_spin)
+        self.leverage_input.changed.connect(self.recompute)
         self.exits.toggled.connect(lambda *_: self.recompute())
         self.safe_button.clicked.connect(self.fill_safe_size)
         self.max_button.clicked.connect(self.fill_max_size)
+        self.risk_button.clicked.connect(self.fill_risk_size)
+        self.risk_edit.returnPressed.connect(self.fill_risk_size)
+        self.reduce_only_check.toggled.connect(self.recompute)
+        self.tif_combo.currentIndexChanged.connect(self.recompute)
         self.submit_button.clicked.connect(self.submit)
 
     # --- public -------------------------------------------------------------------------
@@ -207,7 +197,7 @@ class OrderTicket(QWidget):
             self.market_combo.setCurrentIndex(i)
 
     def leverage(self) -> float:
-        return round(self.leverage_spin.value(), 1)
+        return self.leverage_input.value()
 
     def set_leverage(self, value: float) -> None:
         self.leverage_spin.setValue(value)
@@ -241,7 +231,18 @@ class OrderTicket(QWidget):
             take_profit_pct_text=cond(self.tp_pct_edit), stop_loss_pct_text=cond(self.sl_pct_edit),
             trailing_pct_text=cond(self.trailing_edit), entry_below_text=cond(self.entry_below_edit),
             entry_above_text=cond(self.entry_above_edit),
+            reduce_only=self.reduce_only_check.isChecked() and self.reduce_only_check.isVisibleTo(self),
+            time_in_force=str(self.tif_combo.currentData() or "gtc"),
+            alert_only=self.exits.alert_only() if use_exits else frozenset(),
+            numbers=self.numbers().parse,
         )
+
+    def numbers(self) -> NumberReader:
+        """Reads and writes numbers in the ticket's locale (the user's, unless a test sets another)."""
+        locale = self.locale()
+        if self._reader is None or self._reader.name != locale.name():
+            self._reader = NumberReader(locale)  # kept: the ticket recomputes on every price flush
+        return self._reader
 
     # --- behaviour ----------------------------------------------------------------------
     def _on_context_changed(self, *_: object) -> None:
@@ -255,40 +256,35 @@ class OrderTicket(QWidget):
             return
         default = self.backend.settings(account).default_leverage
         allowed, _cap = self.backend.allowed_leverage(account, market)
-        self._set_leverage_range(allowed)
-        self.leverage_spin.setValue(min(default, allowed))
+        self.leverage_input.set_allowed(allowed)
+        self.leverage_input.set_value(min(default, allowed))
+        self._show_options(self.backend.order_options(account, market))
         self.size_edit.setPlaceholderText(f"size in {spec.base} (lot {fmt.size(spec.lot_size, spec.lot_size)})")
         self.price_edit.setPlaceholderText(f"limit price in {spec.quote}")
         self.market_changed.emit(market)
         self.recompute()
 
-    def _set_leverage_range(self, allowed: float) -> None:
-        top = max(1.0, allowed)
-        self._syncing = True
-        try:
-            self.leverage_slider.setRange(LEVERAGE_SCALE, round(top * LEVERAGE_SCALE))
-            self.leverage_spin.setRange(1.0, top)
-        finally:
-            self._syncing = False
+    def _show_options(self, options: frozenset[str]) -> None:
+        """Only what the selected venue supports: time-in-force choices and reduce-only."""
+        kept = self.tif_combo.currentData()
+        self.tif_combo.blockSignals(True)
+        self.tif_combo.clear()
+        for label, value in (("GTC", "gtc"), ("Post-only", "post_only"), ("IOC", "ioc")):
+            if value == "gtc" or value in options:
+                self.tif_combo.addItem(label, value)
+        self.tif_combo.setCurrentIndex(max(0, self.tif_combo.findData(kept)))
+        self.tif_combo.blockSignals(False)
+        self.reduce_only_check.setVisible("reduce_only" in options)
 
-    def _on_slider(self, value: int) -> None:
-        if self._syncing:
-            return
-        self._syncing = True
-        try:
-            self.leverage_spin.setValue(value / LEVERAGE_SCALE)
-        finally:
-            self._syncing = False
-        self.recompute()
-
-    def _on_spin(self, value: float) -> None:
-        if self._syncing:
-            return
-        self._syncing = True
-        try:
-            self.leverage_slider.setValue(round(value * LEVERAGE_SCALE))
-        finally:
-            self._syncing = False
+    def _on_type(self, *_: object) -> None:
+        """Market hides the limit price (a greyed stale price looks live); Limit brings it back."""
+        market = self.market_type.isChecked()
+        if market and self.price_edit.text():
+            self._limit_text = self.price_edit.text()
+            self.price_edit.clear()
+        elif not market and not self.price_edit.text() and self._limit_text:
+            self.price_edit.setText(self._limit_text)
+        self.price_edit.setPlaceholderText("at market (near the mark)" if market else "limit price")
         self.recompute()
 
     def recompute(self, *_: object) -> None:
@@ -298,7 +294,7 @@ class OrderTicket(QWidget):
         if inp.account and inp.market:
             allowed, _cap = self.backend.allowed_leverage(inp.account, inp.market)
             if round(allowed * LEVERAGE_SCALE) != self.leverage_slider.maximum():
-                self._set_leverage_range(allowed)
+                self.leverage_input.set_allowed(allowed)
                 inp = self.inputs()
         self.preview = tp.compute(self.backend, inp)
         self._show(self.preview, inp)
@@ -309,43 +305,35 @@ class OrderTicket(QWidget):
         tick = spec.tick_size if spec else 0.01
         perp = bool(spec and spec.is_perp)
         self.price_edit.setEnabled(inp.order_type == "limit")
-        self.leverage_slider.setEnabled(perp)
-        self.leverage_spin.setEnabled(perp)
+        self.tif_combo.setEnabled(inp.order_type == "limit")
+        self.leverage_input.set_usable(perp)
         vol = volatility_note(self.backend, spec.name if spec else "")  # its age, and whether the cap applies
         self.mark_label.setWordWrap(True)  # the note may take a second line rather than widen the ticket
         self.mark_label.setText(f"Mark {fmt.price(p.mark, tick)}{vol}" if spec else "—")
         if p.cap is not None:
             self.cap_label.setText(f"Max leverage lowered to {p.allowed_leverage:g}x — {p.cap.reason}")
         self.cap_label.setVisible(p.cap is not None)
-        if not perp and spec is not None:
-            self.liquidation_label.setText("none (spot)")
-        else:
-            self.liquidation_label.setText(fmt.liquidation(p.liquidation_price, tick))
-        if p.distance_pct is not None and p.liquidation_price:
-            self.distance_label.setText(f"{fmt.percent(p.distance_pct)} · {fmt.vol_multiple(p.distance_sigmas)}")
-        else:
-            self.distance_label.setText("—")
-        d = p.decision
-        self.margin_label.setText(fmt.money(d.required_margin) if d else "—")
-        free_after = d.free_collateral_after if d else None
-        free_text = fmt.money(free_after) if d else f"{fmt.money(p.free_collateral)} now"
-        # Below zero the order cannot be margined: say so in red, not only in the reason line.
-        set_role(self.free_after_label, free_text, "error" if free_after is not None and free_after < 0 else "value")
-        self.account_lev_label.setText(fmt.leverage(d.account_leverage_after) if d else "—")
-        self.fee_label.setText(fmt.money(d.fee) if d else "—")
-        self.submit_button.setText(
-            " ".join(x for x in ("Buy" if inp.action == "buy" else "Sell", tp.shown_size(inp.size_text), inp.market) if x)
-        )
+        reader = self.numbers()
+        self.risk.show_preview(p, lambda value, lot: reader.format(value, fmt.decimals_for(lot)))
+        self.submit_button.setText(" ".join(
+            x for x in ("Buy" if inp.action == "buy" else "Sell", self.shown_size(p), inp.market) if x))
         self.submit_button.setProperty("side", inp.action)
         self.submit_button.style().unpolish(self.submit_button)
         self.submit_button.style().polish(self.submit_button)
         named = {r.split(":", 1)[0] for r in p.reasons}
         for name, edit in self._field_edits().items():
             mark_invalid(edit, name in named and bool(edit.text().strip()))  # empty is "not yet", not wrong
-        notes = "; ".join(d.notes) if d and d.notes else ""
+        self.leverage_input.mark_invalid(any(r.startswith("leverage") for r in p.reasons))
+        notes = "; ".join(p.warnings)
         set_role(self.reason_label, "\n".join(p.reasons) if p.reasons else notes, "error" if p.reasons else "note")
         self.submit_button.setToolTip(self.reason_label.text() or "Send the order (Ctrl+Return)")
         self._update_submit()
+
+    def shown_size(self, p: tp.TicketPreview) -> str:
+        """The parsed size in the user's locale to the lot: exactly what is sent (never the raw text)."""
+        if p.size is None or p.spec is None:
+            return ""
+        return self.numbers().format(p.size, fmt.decimals_for(p.spec.lot_size))  # the preview writes it the same
 
     def _field_edits(self) -> dict[str, QLineEdit]:
         """The edit each refusal's field name (the text before its colon) points at."""
@@ -355,6 +343,7 @@ class OrderTicket(QWidget):
             "stop_loss": self.sl_edit, "stop_loss_percent": self.sl_pct_edit,
             "trailing_percent": self.trailing_edit,
             "entry_below": self.entry_below_edit, "entry_above": self.entry_above_edit,
+            "risk_percent": self.risk_edit,
         }
 
     def _update_submit(self) -> None:
@@ -382,7 +371,26 @@ class OrderTicket(QWidget):
         if value <= 0:
             set_role(self.result_label, "size: no size fits the free collateral and limits now", "error")
             return
-        self.size_edit.setText(fmt.size(value, p.spec.lot_size).replace(",", ""))
+        self.size_edit.setText(self.numbers().format(value, fmt.decimals_for(p.spec.lot_size)))
+
+    def fill_risk_size(self) -> None:
+        """Size from the risk % and the stop distance; says how it was sized and which cap bit."""
+        if self.backend is None:
+            return
+        if not self.exits.isChecked():
+            self.exits.setChecked(True)  # the stop it sizes from lives there
+        try:
+            sized = risk_size(self.backend, self.inputs(), self.preview, self.risk_edit.text())
+        except DomainError as exc:
+            mark_invalid(self.risk_edit, exc.field == "risk_percent")
+            set_role(self.result_label, str(exc), "error")
+            return
+        mark_invalid(self.risk_edit, False)
+        if sized.size <= 0:
+            set_role(self.result_label, f"size: nothing fits — {sized.explanation}", "error")
+            return
+        self.size_edit.setText(self.numbers().format(sized.size, fmt.decimals_for(sized.lot_size)))
+        set_role(self.result_label, sized.explanation, "note")
 
     def submit(self) -> None:
         self.recompute()

@@ -7,6 +7,7 @@ passed in the app, so the labels and the order that is finally sent use the same
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -15,6 +16,8 @@ from grace_desktop.domain import validation as v
 from grace_desktop.domain.enums import OrderType, Side
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.models import MarketSpec, OrderRequest, Portfolio
+from grace_desktop.domain.order_checks import loss_at_stop, stop_levels
+from grace_desktop.domain.position_after import PositionAfter
 from grace_desktop.domain.risk import RiskDecision
 from grace_desktop.domain.settings import AccountSettings
 from grace_desktop.domain.volatility import VolatilityCap
@@ -32,10 +35,15 @@ class TicketBackend(Protocol):
 
     def preview(
         self, action: str, amount: float, market: str, account: str, *, leverage: float,
-        order_type: str = "market", price: float | None = None,
+        order_type: str = "market", price: float | None = None, conditions: TradeConditions | None = None,
+        reduce_only: bool = False,
     ) -> RiskDecision: ...
 
     def portfolio(self, account: str) -> Portfolio: ...
+
+    def reserved_margin(self, account: str) -> float: ...
+
+    def order_options(self, account: str, market: str) -> frozenset[str]: ...
 
     def settings(self, account: str) -> AccountSettings: ...
 
@@ -58,6 +66,16 @@ class TicketInput:
     trailing_pct_text: str = ""
     entry_below_text: str = ""
     entry_above_text: str = ""
+    reduce_only: bool = False
+    time_in_force: str = "gtc"  # limit orders: "gtc" | "ioc" | "post_only"
+    alert_only: frozenset[str] = frozenset()
+    # Reads a field's text as a number in the user's locale (ui.number_input.NumberReader.parse);
+    # None: `plain_number`, which knows only '.' as the decimal mark.
+    numbers: Callable[[str, str], float | None] | None = None
+
+
+# (field, text) -> number or None (blank); raises DomainError naming the field.
+NumberParser = Callable[[str, str], "float | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +90,8 @@ class TicketOrder:
     price: float | None
     leverage: float
     conditions: TradeConditions | None = None
+    reduce_only: bool = False
+    time_in_force: str = "gtc"
 
 
 @dataclass(slots=True)
@@ -88,26 +108,33 @@ class TicketPreview:
     decision: RiskDecision | None = None
     free_collateral: float | None = None
     reasons: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     order: TicketOrder | None = None
+    size: float | None = None  # the size as parsed: what the button says and what is sent
+    after: PositionAfter | None = None  # the position the order leaves
+    stop: float | None = None  # the first stop the order attaches, as a price
+    loss_at_stop: float | None = None  # money lost if that stop closes the whole resulting position
+    equity: float | None = None
 
     @property
     def can_submit(self) -> bool:
         return self.order is not None and not self.reasons
 
 
-def optional_number(field_name: str, text: str) -> float | None:
-    text = text.strip().replace(",", "")
+def plain_number(field_name: str, text: str) -> float | None:
+    """A number written with '.' as the decimal mark and no grouping; a comma is never guessed at."""
+    text = text.strip()
     if not text:
         return None
-    return v.positive(field_name, text)
+    if "," in text:
+        raise DomainError(field_name, f"{text!r} is ambiguous: write the decimal mark as '.' and no thousands separator")
+    return v.finite(field_name, text)
 
 
-def shown_size(text: str) -> str:
-    """The size for the submit button's caption: only what parses (never "Buy abc BTC-PERP")."""
-    try:
-        return text.strip() if optional_number("size", text) is not None else ""
-    except DomainError:
-        return ""
+def optional_number(field_name: str, text: str, numbers: NumberParser | None = None) -> float | None:
+    """A positive number or None (blank), read by `numbers` (the locale's reader)."""
+    value = (numbers or plain_number)(field_name, text)
+    return None if value is None else v.positive(field_name, value)
 
 
 def compute(backend: TicketBackend, inp: TicketInput) -> TicketPreview:
@@ -126,14 +153,15 @@ def compute(backend: TicketBackend, inp: TicketInput) -> TicketPreview:
     try:
         portfolio = backend.portfolio(inp.account)
         cross = mango_health.is_cross(portfolio)  # Mango: init health, and liquidation from the account
-        out.free_collateral = mango_health.free_collateral(portfolio, backend.markets())
+        out.free_collateral = mango_health.free_collateral(portfolio, backend.markets()) - backend.reserved_margin(inp.account)
+        out.equity = margin.equity(portfolio)
     except (DomainError, LookupError):
         out.free_collateral = None
 
     price: float | None = out.mark
     if inp.order_type == OrderType.LIMIT.value:
         try:
-            price = optional_number("price", inp.price_text)
+            price = optional_number("price", inp.price_text, inp.numbers)
         except DomainError as exc:
             out.reasons.append(str(exc))
             price = None
@@ -153,7 +181,8 @@ def compute(backend: TicketBackend, inp: TicketInput) -> TicketPreview:
 
     size: float | None = None
     try:
-        size = optional_number("size", inp.size_text)
+        size = optional_number("size", inp.size_text, inp.numbers)
+        out.size = size
         if size is None:
             out.reasons.append("size: enter a size")
     except DomainError as exc:
@@ -171,20 +200,55 @@ def compute(backend: TicketBackend, inp: TicketInput) -> TicketPreview:
         request.check_market(backend.markets())
         out.decision = backend.preview(
             inp.action, size, inp.market, inp.account, leverage=lev, order_type=inp.order_type,
-            price=request.price,
+            price=request.price, conditions=conditions, reduce_only=inp.reduce_only,
         )
     except (DomainError, LookupError) as exc:
         out.reasons.append(str(exc))
         return out
-    out.liquidation_price = out.decision.liquidation_price if spec.is_perp else 0.0
-    if not out.decision.approved:
-        out.reasons.append(out.decision.explain())
+    d = out.decision
+    out.free_collateral = d.free_collateral  # net of the margin resting orders hold
+    out.liquidation_price = d.liquidation_price if spec.is_perp else 0.0
+    out.after = d.after
+    out.warnings.extend(d.notes)
+    if spec.is_perp and out.after is not None and out.after.position is not None and price is not None:
+        out.distance_pct = margin.distance_to_liquidation_pct(out.after.position.side, price, d.liquidation_price)
+        sigmas = out.distance_pct / 100.0 / out.daily_vol if out.daily_vol and out.daily_vol > 0 else None
+        out.distance_sigmas = sigmas if sigmas is not None and math.isfinite(sigmas) else None
+    _loss_at_stop(out, conditions)
+    if not d.approved:
+        out.reasons.extend(r.message for r in d.reasons)
         return out
     out.order = TicketOrder(
         account=inp.account, market=inp.market, action=inp.action, size=size, order_type=inp.order_type,
-        price=request.price, leverage=out.decision.leverage, conditions=conditions,
+        price=request.price, leverage=d.leverage, conditions=conditions, reduce_only=inp.reduce_only,
+        time_in_force=inp.time_in_force if inp.order_type == OrderType.LIMIT.value else "gtc",
     )
+    if conditions is not None and conditions.has_entry:
+        out.warnings.append(_entry_note(inp, conditions, request.price))
     return out
+
+
+def _entry_note(inp: TicketInput, conditions: TradeConditions, limit: float | None) -> str:
+    """What an entry condition will do, named as a trader would: a stop or a touch entry."""
+    if conditions.entry_above is not None:
+        trigger, op, stop = conditions.entry_above, "≥", inp.action == "buy"
+    else:
+        trigger, op, stop = conditions.entry_below or 0.0, "≤", inp.action == "sell"
+    kind = ("stop" if stop else "touch") + ("-limit" if limit is not None else "-market")
+    then = f"a {inp.action} limit at {limit:,.10g}" if limit is not None else f"a {inp.action} at market"
+    return f"{kind} entry, held here: when the mark is {op} {trigger:,.10g}, {then} is sent"
+
+
+def _loss_at_stop(out: TicketPreview, conditions: TradeConditions | None) -> None:
+    """The first stop the order attaches, and what it loses on the whole resulting position."""
+    after = out.after.position if out.after is not None else None
+    if conditions is None or after is None:
+        return
+    levels = stop_levels(after.side, after.entry_price, conditions.stop_loss, conditions.stop_loss_percent,
+                         conditions.trailing_percent)
+    if levels:
+        out.stop = levels[0][1]
+        out.loss_at_stop = loss_at_stop(after, out.stop)
 
 
 def _conditions(inp: TicketInput, side: Side, price: float | None, reasons: list[str]) -> TradeConditions | None:
@@ -198,7 +262,7 @@ def _conditions(inp: TicketInput, side: Side, price: float | None, reasons: list
     )
     for name, text in fields:
         try:
-            values[name] = optional_number(name, text)
+            values[name] = optional_number(name, text, inp.numbers)
         except DomainError as exc:
             reasons.append(str(exc))
             values[name] = None
@@ -214,15 +278,20 @@ def _conditions(inp: TicketInput, side: Side, price: float | None, reasons: list
     if all(value is None for value in values.values()):
         return None
     try:
-        return TradeConditions(**values)  # the service's own checks (percentages below 100 %, ...)
+        return TradeConditions(**values, alert_only=inp.alert_only)  # the service's own checks (percentages below 100 %, ...)
     except DomainError as exc:
         reasons.append(str(exc))
         return None
 
 
+def net_free_collateral(backend: TicketBackend, account: str) -> float:
+    """Free collateral less the margin the venue holds for resting orders (what a new order may use)."""
+    return margin.free_collateral(backend.portfolio(account)) - backend.reserved_margin(account)
+
+
 def safe_size(backend: TicketBackend, account: str, spec: MarketSpec, price: float, leverage: float) -> float:
     """domain.sizing's safe size for the account's free collateral (raises SizingError if zero)."""
-    free = margin.free_collateral(backend.portfolio(account))
+    free = net_free_collateral(backend, account)
     return sizing.safe_position_size(free, price, leverage, spec.lot_size)
 
 
@@ -232,7 +301,7 @@ def max_size(
     """Largest lot multiple the risk policy approves: domain's margin bound, then stepped down
     (by bisection over whole lots, asking the same policy) if another limit such as account
     leverage bites first. 0 when nothing fits."""
-    free = margin.free_collateral(backend.portfolio(inp.account))
+    free = net_free_collateral(backend, inp.account)
     upper = sizing.max_position_size(free, price, leverage, spec.lot_size, spec.taker_fee)
     limit_price = price if inp.order_type == OrderType.LIMIT.value else None
 

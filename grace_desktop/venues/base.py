@@ -56,6 +56,9 @@ class Capability(str, Enum):
     RESTING_ORDERS = "resting_orders"  # limit orders that rest on a book
     PARTIAL_FILLS = "partial_fills"  # an order may fill in parts
     CANCEL = "cancel"  # resting orders can be cancelled by client id
+    IOC = "ioc"  # immediate-or-cancel limit orders
+    POST_ONLY = "post_only"  # maker-only limit orders (refused if they would take)
+    REDUCE_ONLY = "reduce_only"  # enforced by the venue (Mango's service accepts the flag and ignores it)
 
 
 class VenueError(Exception):

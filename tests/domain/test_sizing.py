@@ -84,3 +84,34 @@ def test_safe_size_is_within_max_size():
     for lev in (1, 2, 3, 5, 10, 20, 50):
         safe = sizing.safe_position_size(1000, 100, lev, 0.01)
         assert safe <= sizing.max_position_size(1000, 100, lev, 0.01)
+
+
+# ----- risk-based size ------------------------------------------------------------------------
+def test_risk_size_worked_example():
+    from grace_desktop.domain.sizing import risk_position_size
+
+    # 10,000 equity, 1 % risk = 100; entry 100, stop 95 = 5 per unit -> 20 units.
+    assert risk_position_size(10_000, 1, 100, 95, 0.001) == pytest.approx(20.0)
+    assert risk_position_size(10_000, 1, 100, 105, 0.001) == pytest.approx(20.0)  # a short's stop above
+    assert risk_position_size(10_000, 1, 100, 95, 3) == pytest.approx(18.0)  # rounded down to the lot
+    assert risk_position_size(10_000, 0.5, 60_000, 58_500, 0.0001) == pytest.approx(0.0333)
+    assert risk_position_size(0, 1, 100, 95, 0.01) == 0.0
+
+
+def test_risk_size_refuses_what_cannot_size():
+    from grace_desktop.domain.errors import DomainError
+    from grace_desktop.domain.sizing import risk_position_size
+
+    for args, field in (((10_000, 0, 100, 95, 0.01), "risk_percent"), ((10_000, 100, 100, 95, 0.01), "risk_percent"),
+                        ((10_000, 1, 100, 100, 0.01), "stop_loss"), ((10_000, 1, 100, -1, 0.01), "stop")):
+        with pytest.raises(DomainError) as info:
+            risk_position_size(*args)
+        assert info.value.field == field
+
+
+def test_risk_size_capped_by_safe_size_and_margin():
+    from grace_desktop.domain.sizing import capped_risk_size
+
+    assert capped_risk_size(20.0, {"the safe size": 12.55, "the margin": 30.0}, 0.1) == (pytest.approx(12.5), "the safe size")
+    assert capped_risk_size(20.0, {"the safe size": 25.0, "the margin": 19.0}, 0.1) == (pytest.approx(19.0), "the margin")
+    assert capped_risk_size(20.0, {"the safe size": 25.0, "the margin": 30.0}, 0.1) == (pytest.approx(20.0), "")

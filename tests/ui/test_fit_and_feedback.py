@@ -59,7 +59,8 @@ def test_empty_size_is_not_marked_and_a_good_one_is_in_the_caption(ticket):
     assert not ticket.size_edit.property("invalid")
     ticket.size_edit.setText("0.01")
     assert not ticket.size_edit.property("invalid")
-    assert ticket.submit_button.text() == "Buy 0.01 BTC-PERP"
+    # The caption is the parsed size written to the lot (BTC-PERP: 0.0001), not the text as typed.
+    assert ticket.submit_button.text() == "Buy 0.0100 BTC-PERP"
     assert ticket.submit_button.isEnabled()
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 
 from grace_desktop.domain import margin
 from grace_desktop.domain.conditions import Direction
-from grace_desktop.domain.enums import OrderSide, OrderStatus, OrderType, Side
+from grace_desktop.domain.enums import OrderSide, OrderStatus, OrderType, Side, TimeInForce
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.models import Fill, MarketSpec, Order, OrderRequest, Portfolio, Position
 from grace_desktop.domain.positions import FillOutcome, apply_fill, lots
@@ -118,7 +118,17 @@ class PaperEngine:
         self._check_direction(request, spec, change.after.positions.get(spec.name))
         order = Order(request, OrderStatus.OPEN, venue_order_id=new_id("paper"), created_at=now, updated_at=now)
         mark = self.marks.get(spec.name)
-        if request.order_type is OrderType.MARKET or (mark is not None and _marketable(request, mark)):
+        marketable = mark is not None and _marketable(request, mark)
+        if request.time_in_force is TimeInForce.POST_ONLY and marketable:
+            raise OrderRejected(f"post_only: a {request.side.value} limit at {request.price:g} would take liquidity "
+                                f"(mark {mark:g}); it was not placed")
+        if request.time_in_force is TimeInForce.IOC and not marketable:
+            expired = order.with_status(OrderStatus.EXPIRED, reason=f"ioc: nothing to fill at {request.price:g} "
+                                        f"(mark {mark if mark is not None else 'unknown'})")
+            change.record_order(expired)
+            change.events.append(OrderEvent(change.account, expired))
+            return change
+        if request.order_type is OrderType.MARKET or marketable:
             if mark is None:
                 raise OrderRejected(f"market: no price for {spec.name} yet; wait for the feed or use a limit order")
             price = self.taker_price(spec, request.side, mark)

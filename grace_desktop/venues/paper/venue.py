@@ -45,7 +45,8 @@ Listener = Callable[[Any], None]
 class PaperVenue:
     name = "paper"
     supports_leverage = True
-    capabilities = frozenset({Capability.PERP, Capability.SPOT, Capability.RESTING_ORDERS, Capability.CANCEL})
+    capabilities = frozenset({Capability.PERP, Capability.SPOT, Capability.RESTING_ORDERS, Capability.CANCEL,
+                              Capability.IOC, Capability.POST_ONLY, Capability.REDUCE_ONLY})
     landing_window = 0.0  # in-process: an order is booked within the call or never
 
     def __init__(
