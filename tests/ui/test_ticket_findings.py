@@ -249,8 +249,8 @@ async def test_alert_only_is_an_explicit_choice_stored_on_the_condition(window):
     ticket.submit_button.click()
     await wait_until(lambda: ticket.result_label.text().startswith("filled"), timeout=15, what="fill")
     armed = {c.kind: c for c in window.services.store.conditions.armed(account="paper", market=BTC)}
-    assert armed["take_profit"].params["alert_only"] is True
-    assert armed["stop_loss"].params["alert_only"] is False  # the default: it executes
+    assert armed["take_profit"].alert_only is True
+    assert armed["stop_loss"].alert_only is False  # the default: it executes
 
 
 async def test_market_mode_hides_the_limit_price(window):
