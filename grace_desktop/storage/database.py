@@ -29,6 +29,7 @@ import sqlite_utils
 
 from grace_desktop.storage.accounts import AccountRepository, SettingsRepository
 from grace_desktop.storage.activity import AlertRepository, DecisionRepository, EquityRepository, PositionRepository
+from grace_desktop.storage.candles import CandleRepository
 from grace_desktop.storage.conditions import ConditionRepository
 from grace_desktop.storage.errors import (
     SchemaTooNewError,
@@ -118,6 +119,7 @@ class Storage:
         self.trailing = TrailingRepository(self)
         self.funding = FundingRepository(self)
         self.ledger = LedgerRepository(self)
+        self.candles = CandleRepository(self)
         self._readers = ReaderConnections(self.path, BUSY_TIMEOUT_S)
         self._reader_pool: ThreadPoolExecutor | None = None
         self._writer = WriterThread(f"grace-db-writer:{self.path.name}", self._translate, self._take_ownership)

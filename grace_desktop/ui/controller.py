@@ -16,6 +16,7 @@ from grace_desktop.domain.settings import AccountSettings
 from grace_desktop.services.container import Services
 from grace_desktop.storage import AlertRecord
 from grace_desktop.ui.bridge import ServicesBridge
+from grace_desktop.ui.chart_controller import ChartController
 from grace_desktop.ui.chart_panel import ChartLevels
 from grace_desktop.ui.main_window import MainWindow
 from grace_desktop.ui.qt import QTimer
@@ -49,6 +50,7 @@ class TradingController:
         self._bind_panels()
         self._connect()
         self._load_initial()
+        self.chart_data = ChartController(window, services, self)  # candles, dragged levels, book
         # The monitor records equity every sweep; redraw the curve while its tab is open.
         self.equity_timer = QTimer(window)
         self.equity_timer.setInterval(EQUITY_REFRESH_MS)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -13,7 +13,7 @@ from grace_desktop.domain.candles import TIMEFRAMES, Bar, CandleBuilder, aggrega
 
 
 def utc(*args: int) -> float:
-    return datetime(*args, tzinfo=timezone.utc).timestamp()
+    return datetime(*args, tzinfo=UTC).timestamp()
 
 
 def brute_force(ticks: list[tuple[float, float]], seconds: int) -> list[tuple[float, ...]]:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from heapq import merge
 from pathlib import Path
 
+from grace_desktop.domain.candles import Bar, resample, timeframe_seconds
 from grace_desktop.venues.base import Tick
 from grace_desktop.venues.feeds.candles import candle_files, read_candles
 from grace_desktop.venues.feeds.simulated import round_to_tick
@@ -88,6 +89,20 @@ class ReplayFeed:
             if not self.repeat or not last:
                 return
             scale = {m: last[m] / first[m] for m in last}
+
+    async def candles(self, market: str, timeframe: str, since: float | None = None) -> list[tuple[float, ...]]:
+        """The files' candles of `market` resampled to `timeframe` — only when ticks keep the files'
+        own times (retime off); retimed ticks live on the wall clock and old candles would not fit."""
+        if self.retime:
+            return []
+        seconds = timeframe_seconds(timeframe)
+
+        def load() -> list[tuple[float, ...]]:
+            bars = (Bar(c.ts, c.open, c.high, c.low, c.close, c.volume) for p in self.files for c in read_candles(p)
+                    if c.market == market and (since is None or c.ts >= since))
+            return [b.as_tuple() for b in resample(sorted(bars, key=lambda b: b.ts), seconds)]
+
+        return await asyncio.to_thread(load)
 
     def __aiter__(self) -> AsyncIterator[Tick]:
         return self._run()

@@ -1,0 +1,154 @@
+"""Horizontal level lines on the candle chart: a position's entry, TP, SL, trailing stop and
+liquidation (the exits draggable), the ticket's would-be liquidation, resting orders and armed
+entry conditions.
+
+Labels sit at staggered places along their lines: when the view is zoomed out (liquidation
+shown) entry, TP and SL are a few pixels apart and labels at one place covered each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyqtgraph as pg
+
+from grace_desktop.ui import formatting as fmt
+from grace_desktop.ui.qt import AMBER, BLUE, GREEN, PANEL, RED, QObject, Signal
+
+Qt = pg.QtCore.Qt
+LEVEL_STYLE = {
+    "entry": ("Entry", BLUE, Qt.PenStyle.SolidLine),
+    "take_profit": ("TP", GREEN, Qt.PenStyle.DashLine),
+    "stop_loss": ("SL", RED, Qt.PenStyle.DashLine),
+    "trailing_stop": ("Trail", AMBER, Qt.PenStyle.DashLine),
+    "liquidation": ("Liq.", "#f0883e", Qt.PenStyle.DotLine),
+    "preview_liquidation": ("Ticket liq.", "#a371f7", Qt.PenStyle.DotLine),
+}
+DRAGGABLE = ("take_profit", "stop_loss", "trailing_stop")
+# Where along the line (0 = left edge, 1 = right) each label sits; no two share a place.
+LABEL_POSITION = {"entry": 0.02, "take_profit": 0.13, "stop_loss": 0.24, "trailing_stop": 0.35,
+                  "liquidation": 0.46, "preview_liquidation": 0.57}
+ORDER_COLOUR = "#a371f7"
+ENTRY_COLOUR = "#39c5cf"
+
+
+@dataclass(frozen=True, slots=True)
+class ChartLevels:
+    entry: float | None = None
+    take_profit: float | None = None
+    stop_loss: float | None = None
+    trailing_stop: float | None = None
+    liquidation: float | None = None
+    preview_liquidation: float | None = None
+
+    def items(self) -> list[tuple[str, float | None]]:
+        return [(name, getattr(self, name)) for name in LEVEL_STYLE]
+
+
+@dataclass(frozen=True, slots=True)
+class MarkerLine:
+    """A resting order or an armed entry condition: drawn, labelled, not draggable."""
+
+    key: str
+    label: str
+    price: float
+    kind: str = "order"  # "order" | "entry"
+
+
+def _line(label: str, colour: str, style: Qt.PenStyle, position: float, movable: bool = False) -> pg.InfiniteLine:
+    line = pg.InfiniteLine(
+        angle=0, movable=movable, pen=pg.mkPen(colour, width=1.2, style=style),
+        hoverPen=pg.mkPen(colour, width=3), label=label,
+        labelOpts={"position": position, "color": colour, "fill": PANEL, "anchors": [(0, 1), (0, 1)]},
+    )
+    line.setVisible(False)
+    return line
+
+
+class LevelLines(QObject):
+    """`moved(kind, price)` when the user releases a dragged exit line."""
+
+    moved = Signal(str, float)
+
+    def __init__(self, plot: pg.PlotWidget) -> None:
+        super().__init__(plot)
+        self.plot = plot
+        self.tick_size = 0.01
+        self.values = ChartLevels()
+        self.pending: dict[str, float] = {}  # dragged, waiting for confirmation: keeps the line where dropped
+        self.lines: dict[str, pg.InfiniteLine] = {}
+        for name, (label, colour, style) in LEVEL_STYLE.items():
+            line = _line(label, colour, style, LABEL_POSITION[name], movable=name in DRAGGABLE)
+            line.setZValue(10 if name in DRAGGABLE else 8)
+            if name in DRAGGABLE:
+                line.setToolTip("Drag to move; the change is applied once you confirm it")
+                line.sigPositionChangeFinished.connect(lambda ln, n=name: self._released(n, ln))
+                line.sigPositionChanged.connect(lambda ln, n=name: self._dragging(n, ln))
+            self.plot.addItem(line, ignoreBounds=True)
+            self.lines[name] = line
+        self.markers: dict[str, pg.InfiniteLine] = {}
+
+    def set_levels(self, levels: ChartLevels, tick_size: float) -> None:
+        self.values = levels
+        self.tick_size = tick_size
+        for name, value in levels.items():
+            line = self.lines[name]
+            if value is None or value <= 0:
+                line.setVisible(False)
+                continue
+            if name in self.pending or line.moving:
+                continue  # the user's drag (or its confirmation) owns this line now
+            # Visible first: pyqtgraph skips label text updates while the line is hidden.
+            line.setVisible(True)
+            if line.value() != value:
+                line.blockSignals(True)
+                line.setValue(value)
+                line.blockSignals(False)
+            line.label.setFormat(f"{LEVEL_STYLE[name][0]} {fmt.price(value, tick_size)}")
+
+    def _dragging(self, name: str, line: pg.InfiniteLine) -> None:
+        if line.moving:
+            line.label.setFormat(f"{LEVEL_STYLE[name][0]} → {fmt.price(line.value(), self.tick_size)}")
+
+    def _released(self, name: str, line: pg.InfiniteLine) -> None:
+        price = float(line.value())
+        self.pending[name] = price
+        self.moved.emit(name, price)
+
+    def settle(self, name: str, keep: bool) -> None:
+        """The dragged change was applied (keep) or dropped: the line shows the stored level again."""
+        self.pending.pop(name, None)
+        if not keep:
+            value = getattr(self.values, name)
+            if value:
+                self.lines[name].blockSignals(True)
+                self.lines[name].setValue(value)
+                self.lines[name].blockSignals(False)
+        self.set_levels(self.values, self.tick_size)
+
+    def set_markers(self, markers: Sequence[MarkerLine]) -> None:
+        """Resting orders and armed entry conditions of the chart's market."""
+        wanted = {m.key: m for m in markers}
+        for key in list(self.markers):
+            if key not in wanted:
+                self.plot.removeItem(self.markers.pop(key))
+        for i, (key, marker) in enumerate(sorted(wanted.items())):
+            line = self.markers.get(key)
+            text = f"{marker.label} {fmt.price(marker.price, self.tick_size)}"
+            if line is None:
+                colour = ORDER_COLOUR if marker.kind == "order" else ENTRY_COLOUR
+                line = _line(text, colour, Qt.PenStyle.DashDotLine, 0.68 + 0.1 * (i % 3))
+                self.plot.addItem(line, ignoreBounds=True)
+                self.markers[key] = line
+            line.setVisible(True)
+            line.setValue(marker.price)
+            line.label.setFormat(text)
+
+    def in_view(self, fit_liquidation: bool) -> list[float]:
+        """Prices the y-range keeps in view: entry and exits always, liquidation on request."""
+        out = []
+        for name, value in self.values.items():
+            if value and value > 0 and name != "preview_liquidation" and (name != "liquidation" or fit_liquidation):
+                out.append(self.pending.get(name, value))
+        return out
