@@ -64,7 +64,7 @@ class OrderBookView(QWidget):
             p = QTableWidgetItem(fmt.price(price, tick_size))
             p.setForeground(self._colours[side])
             s = QTableWidgetItem(f"{size:,.4g}")
-            s.setTextAlignment(int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter))
+            s.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             self.table.setItem(r, 0, p)
             self.table.setItem(r, 1, s)
 
