@@ -19,6 +19,8 @@ from grace_desktop.ui.qt import GREEN, MUTED, RED, QLabel, QObject, QWidget, Sig
 DEFAULT_BARS = 120
 RIGHT_MARGIN_BARS = 4
 MIN_BARS = 10
+Y_KEEP_FILL = 0.8  # keep the y-range while the candles fill at least this much of it
+Y_SLACK = 0.03  # and give a new range this much room on each side
 
 
 class CandleChart(QObject):
@@ -157,9 +159,18 @@ class CandleChart(QObject):
         span = hi - lo + 2 * pad
         # Room below the candles for the volume bars.
         bottom = lo - pad - span * VOLUME_FRACTION / (1 - VOLUME_FRACTION)
+        top = hi + pad
+        _, (cy0, cy1) = self.vb.viewRange()
+        # Hysteresis: while the candles still fit and fill most of the height, keep the y-range.
+        # Re-ranging on every pan step re-generated the price axis and moved every level line
+        # (most of a pan frame's cost, bench_chart).
+        if cy0 <= bottom and cy1 >= top and (top - bottom) >= (cy1 - cy0) * Y_KEEP_FILL:
+            return
+        slack = (top - bottom) * Y_SLACK
+        bottom, top = bottom - slack, top + slack
         self._fitting = True
         try:
-            self.vb.setYRange(bottom, hi + pad, padding=0)
+            self.vb.setYRange(bottom, top, padding=0)
         finally:
             self._fitting = False
 
