@@ -13,7 +13,7 @@ from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui.candles_item import VOLUME_FRACTION, CandlesItem
 from grace_desktop.ui.candles_levels import LevelLines
 from grace_desktop.ui.candles_series import CandleSeries
-from grace_desktop.ui.qt import GREEN, MUTED, RED, QLabel, QObject, QWidget, Signal
+from grace_desktop.ui.qt import GREEN, MUTED, RED, TEXT, QLabel, QObject, QWidget, Signal
 
 # The view opens on this many bars, the newest one a few bars from the right edge.
 DEFAULT_BARS = 120
@@ -46,7 +46,7 @@ class CandleChart(QObject):
         self.vb.disableAutoRange()
         self.candles = CandlesItem()
         self.plot.addItem(self.candles)
-        self.fills = pg.ScatterPlotItem(size=11, pxMode=True)
+        self.fills = pg.ScatterPlotItem(size=14, pxMode=True)
         self.fills.setZValue(5)
         self.plot.addItem(self.fills, ignoreBounds=True)
         self.levels = LevelLines(self.plot)
@@ -86,7 +86,9 @@ class CandleChart(QObject):
         right = last + s.seconds * RIGHT_MARGIN_BARS
         self.follow = True
         self._opened = True
-        self._set_x(right - s.seconds * bars, right)
+        # A short history starts at the left edge rather than after an empty stretch.
+        left = max(right - s.seconds * bars, float(s.data[0, 0]) - s.seconds * RIGHT_MARGIN_BARS)
+        self._set_x(left, right)
 
     def show_all(self) -> None:
         s = self.series
@@ -107,7 +109,9 @@ class CandleChart(QObject):
         (x0, x1), _ = self.vb.viewRange()
         right = float(s.data[s.n - 1, 0]) + s.seconds * RIGHT_MARGIN_BARS
         if self.follow and x1 < right:
-            self._set_x(x0 + right - x1, right)
+            # Widen up to the default width (a young history), then scroll at the same zoom.
+            keep_left = right - x0 <= s.seconds * DEFAULT_BARS
+            self._set_x(x0 if keep_left else x0 + right - x1, right)
         else:
             self.fit_y()
 
@@ -127,7 +131,7 @@ class CandleChart(QObject):
             x=[f[0] for f in fills], y=[f[1] for f in fills],
             symbol=["t1" if f[2] == "buy" else "t" for f in fills],
             brush=[pg.mkBrush(GREEN if f[2] == "buy" else RED) for f in fills],
-            pen=[pg.mkPen("#0d1117") for _ in fills],
+            pen=[pg.mkPen(TEXT, width=1) for _ in fills],
         )
 
     # --- ranges --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from grace_desktop.domain.candles import TIMEFRAMES
 from grace_desktop.domain.models import OrderRequest
 from grace_desktop.venues.feeds import ReplayFeed
 from grace_desktop.venues.feeds.candles import default_candles_dir, read_candles
+from grace_desktop.venues.paper import PaperVenue
 
 
 async def test_book_best_levels_are_where_market_orders_fill(make_venue):
@@ -25,16 +26,23 @@ async def test_book_best_levels_are_where_market_orders_fill(make_venue):
     assert order.avg_fill_price == pytest.approx(asks[0][0])
 
 
-async def test_candles_come_from_a_replay_feed_that_keeps_the_files_times(make_venue):
+async def test_candles_come_from_a_replay_feed_that_keeps_the_files_times(make_venue, store):
     replay = ReplayFeed(speed=0, retime=False)
-    venue = await make_venue(feed=replay)
-    hourly = await venue.candles("SOL-PERP", "1h", None)
+    venue = PaperVenue(store, feed=replay)
+    await venue.start(run_feed=False)  # the test moves the replay's position itself
+    assert await venue.candles("SOL-PERP", "1h", None) == []  # nothing replayed yet: no history
     minutes = [c for c in read_candles(default_candles_dir() / "SOL-PERP_1m.csv")]
+    replay.replayed_until = minutes[-1].ts + 60  # as if the whole file had been replayed
+    hourly = await venue.candles("SOL-PERP", "1h", None)
     assert hourly and all(ts % TIMEFRAMES["1h"] == 0 for ts, *_ in hourly)
     assert sum(v for *_, v in hourly) == pytest.approx(sum(c.volume for c in minutes))
     assert max(h for _, _, h, _, _, _ in hourly) == max(c.high for c in minutes)
     later = await venue.candles("SOL-PERP", "1h", hourly[-3][0])
     assert len(later) == 3
+    replay.replayed_until = minutes[100].ts + 30  # mid-replay: nothing from ahead of it
+    partial = await venue.candles("SOL-PERP", "1m", None)
+    assert partial[-1][0] < minutes[100].ts and len(partial) <= 100
     retimed = await make_venue(feed=ReplayFeed(speed=0))
     assert await retimed.candles("SOL-PERP", "1h", None) == []  # wall-clock ticks: old candles would not fit
     assert await (await make_venue()).candles("SOL-PERP", "1m", None) == []  # no feed, no history
+    await venue.close()
