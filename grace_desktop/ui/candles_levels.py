@@ -88,6 +88,7 @@ class LevelLines(QObject):
             self.plot.addItem(line, ignoreBounds=True)
             self.lines[name] = line
         self.markers: dict[str, pg.InfiniteLine] = {}
+        self._marker_info: dict[str, MarkerLine] = {}
 
     def set_levels(self, levels: ChartLevels, tick_size: float) -> None:
         self.values = levels
@@ -109,7 +110,9 @@ class LevelLines(QObject):
 
     def _dragging(self, name: str, line: pg.InfiniteLine) -> None:
         if line.moving:
-            line.label.setFormat(f"{LEVEL_STYLE[name][0]} → {fmt.price(line.value(), self.tick_size)}")
+            marker = self._marker_info.get(name)
+            label = marker.label if marker is not None else LEVEL_STYLE[name][0]
+            line.label.setFormat(f"{label} → {fmt.price(line.value(), self.tick_size)}")
 
     def _released(self, name: str, line: pg.InfiniteLine) -> None:
         price = float(line.value())
@@ -119,6 +122,15 @@ class LevelLines(QObject):
     def settle(self, name: str, keep: bool) -> None:
         """The dragged change was applied (keep) or dropped: the line shows the stored level again."""
         self.pending.pop(name, None)
+        marker = self._marker_info.get(name)
+        if marker is not None:
+            if not keep and name in self.markers:
+                line = self.markers[name]
+                line.blockSignals(True)
+                line.setValue(marker.price)
+                line.blockSignals(False)
+                line.label.setFormat(f"{marker.label} {fmt.price(marker.price, self.tick_size)}")
+            return
         if not keep:
             value = getattr(self.values, name)
             if value:
@@ -133,16 +145,29 @@ class LevelLines(QObject):
         for key in list(self.markers):
             if key not in wanted:
                 self.plot.removeItem(self.markers.pop(key))
+                self._marker_info.pop(key, None)
+                self.pending.pop(key, None)
         for i, (key, marker) in enumerate(sorted(wanted.items())):
             line = self.markers.get(key)
             text = f"{marker.label} {fmt.price(marker.price, self.tick_size)}"
+            self._marker_info[key] = marker
             if line is None:
-                colour = ORDER_COLOUR if marker.kind == "order" else ENTRY_COLOUR
-                line = _line(text, colour, Qt.PenStyle.DashDotLine, 0.68 + 0.1 * (i % 3))
+                movable = marker.kind == "order"  # a resting order can be moved; an entry is re-armed in the ticket
+                colour = ORDER_COLOUR if movable else ENTRY_COLOUR
+                line = _line(text, colour, Qt.PenStyle.DashDotLine, 0.68 + 0.1 * (i % 3), movable=movable)
+                line.setZValue(9)
+                if movable:
+                    line.setToolTip("Drag to move the order; it is re-placed once you confirm")
+                    line.sigPositionChangeFinished.connect(lambda ln, k=key: self._released(k, ln))
+                    line.sigPositionChanged.connect(lambda ln, k=key: self._dragging(k, ln))
                 self.plot.addItem(line, ignoreBounds=True)
                 self.markers[key] = line
+            if key in self.pending or line.moving:
+                continue
             line.setVisible(True)
+            line.blockSignals(True)
             line.setValue(marker.price)
+            line.blockSignals(False)
             line.label.setFormat(text)
 
     def in_view(self, fit_liquidation: bool) -> list[float]:

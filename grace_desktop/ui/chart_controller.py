@@ -17,6 +17,7 @@ import time
 from typing import Any
 
 from grace_desktop.services.exit_levels import preview_level, set_exit_level
+from grace_desktop.services.order_moves import describe_move, move_order
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui.candles_levels import MarkerLine
 from grace_desktop.ui.price_history import PriceHistoryKeeper
@@ -45,6 +46,7 @@ class ChartController:
                                           window.tasks, self.chart.history_loaded, window)
         window.add_cleanup(self.history.close)
         self._busy: set[str] = set()
+        self._orders: dict[str, Any] = {}  # client id -> resting Order drawn on the chart
         c = self.chart
         c.market_selected.connect(lambda _m: self.on_series())
         c.timeframe_changed.connect(lambda _t: self.on_series())
@@ -78,6 +80,16 @@ class ChartController:
     # --- dragged levels -----------------------------------------------------------------
     def on_level_moved(self, kind: str, price: float) -> None:
         market = self.chart.market
+        if kind.startswith("order:"):
+            order = self._orders.get(kind.removeprefix("order:"))
+            if order is None:
+                self.chart.show_level_change(kind, price, "That order is no longer resting", False)
+                return
+            tick = self.chart.tick_size
+            price = round(round(price / tick) * tick, 12)  # a limit price is on the tick grid
+            text = describe_move(order, price, fmt.price(price, tick), fmt.price(float(order.request.price), tick))
+            self.chart.show_level_change(kind, price, text, price > 0)
+            return
         position = self.trading.portfolio(self.account).position(market)
         if position is None:
             self.chart.show_level_change(kind, price, f"No open {market} position to move a level of", False)
@@ -86,7 +98,26 @@ class ChartController:
         self.chart.show_level_change(kind, price, change.summary(fmt.price(price, self.chart.tick_size)), change.allowed)
 
     def apply_level(self, kind: str, price: float) -> asyncio.Task[Any] | None:
+        if kind.startswith("order:"):
+            return self.window.tasks.spawn(self._move_order(kind, price), "move order")
         return self.window.tasks.spawn(self._apply(self.account, self.chart.market, kind, price), f"move {kind}")
+
+    async def _move_order(self, kind: str, price: float) -> None:
+        ok, message = False, "not moved"
+        try:
+            order = self._orders.get(kind.removeprefix("order:"))
+            if order is None:
+                message = "That order is no longer resting; nothing changed"
+                return
+            move = await move_order(self.trading, self.venue_name, order, price)
+            ok, message = move.ok, ("Order " + move.message)
+        except Exception as exc:
+            message = f"Not moved: {exc}"
+            raise
+        finally:
+            self.chart.level_change_done(kind, ok, message)
+            self.window.journal.refresh()
+            self.refresh_overlays()
 
     async def _apply(self, account: str, market: str, kind: str, price: float) -> None:
         ok, message = False, "not applied"
@@ -121,6 +152,7 @@ class ChartController:
                 except Exception as exc:
                     log.debug("open orders for the chart: %s", exc)
                     orders = []
+                self._orders = {o.client_id: o for o in orders if o.request.market == market and o.request.price}
                 for o in orders:
                     req = o.request
                     if req.market == market and req.price:

@@ -67,10 +67,11 @@ async def drag(chart, start: float, end_point: QtCore.QPointF) -> None:
     left = Qt.MouseButton.LeftButton
     send(viewport, QtCore.QEvent.Type.MouseMove, a, Qt.MouseButton.NoButton)  # hover first, as a real mouse does
     send(viewport, QtCore.QEvent.Type.MouseButtonPress, a, left)
+    # Over 0.6 s, as a hand does: pyqtgraph takes a short, quick move for a click, not a drag.
     for i in range(1, 11):
         p = a + (end_point - a) * (i / 10)
         send(viewport, QtCore.QEvent.Type.MouseMove, p, left)
-        await asyncio.sleep(0)
+        await asyncio.sleep(0.06)
     send(viewport, QtCore.QEvent.Type.MouseButtonRelease, end_point, Qt.MouseButton.NoButton)
     await asyncio.sleep(0)
 
@@ -78,7 +79,7 @@ async def drag(chart, start: float, end_point: QtCore.QPointF) -> None:
 async def test_dragging_take_profit_changes_the_condition_only_after_confirmation(window):
     chart = window.chart
     a = to_viewport(chart, 61_200)
-    target = QtCore.QPointF(a.x(), a.y() - 40)  # 40 px higher: a higher take-profit
+    target = QtCore.QPointF(a.x(), a.y() - 20)  # 20 px higher: a higher take-profit
     new_price = price_at(chart, target)
     assert new_price > 61_200
     await drag(chart, 61_200, target)
@@ -128,3 +129,32 @@ async def test_service_refuses_a_level_past_liquidation_too(window):
     change = await set_exit_level(window.services.monitor, "paper", BTC, "take_profit", 59_000.0)
     assert not change.allowed and "at once" in change.reason
     assert stored(window, "stop_loss") == [59_000] and stored(window, "take_profit") == [61_200]
+
+
+async def test_dragging_a_resting_order_re_places_it_after_confirmation(window):
+    chart, trading = window.chart, window.services.trading
+    venue = window.services.selector.venues["paper"]
+    placed = await trading.execute_trade("buy", 0.01, BTC, "paper", leverage=5, order_type="limit", price=59_500)
+    assert placed.success and placed.order is not None
+    key = f"order:{placed.order.client_id}"
+    window.controller.chart_data.refresh_overlays()
+    await wait_until(lambda: key in chart.view.levels.markers, what="order line")
+    line = chart.view.levels.markers[key]
+    assert line.movable and line.value() == 59_500
+    a = to_viewport(chart, 59_500)
+    await drag(chart, 59_500, QtCore.QPointF(a.x(), a.y() + 30))  # lower: a cheaper buy
+    await wait_until(lambda: chart.confirm.isVisible(), what="confirm bar")
+    assert chart.confirm.label.text().startswith("Move the buy limit of 0.01 BTC-PERP from 59,500.0 to")
+    new_price = chart.confirm.price
+    tick = chart.tick_size
+    assert new_price < 59_500 and new_price == pytest.approx(round(new_price / tick) * tick)  # on the tick grid
+    resting = await venue.open_orders("paper")
+    assert [o.request.price for o in resting] == [59_500]  # nothing changed before confirmation
+
+    chart.confirm.apply_button.click()
+    await wait_until(lambda: chart.confirm.label.text().startswith("Order moved"), what="move result")
+    resting = await venue.open_orders("paper")
+    assert [o.request.price for o in resting] == [new_price] and resting[0].request.size == 0.01
+    old = await venue.order_by_client_id("paper", placed.order.client_id)
+    assert old.status.value == "cancelled"
+    await wait_until(lambda: key not in chart.view.levels.markers, what="old order line gone")
