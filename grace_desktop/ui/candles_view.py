@@ -50,11 +50,12 @@ class CandleChart(QObject):
         self.fills.setZValue(5)
         self.plot.addItem(self.fills, ignoreBounds=True)
         self.levels = LevelLines(self.plot)
-        self.cross_v = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(MUTED, width=1, style=pg.QtCore.Qt.PenStyle.DotLine))
-        self.cross_h = pg.InfiniteLine(angle=0, movable=False, pen=pg.mkPen(MUTED, width=1, style=pg.QtCore.Qt.PenStyle.DotLine))
-        for line in (self.cross_v, self.cross_h):
-            line.setVisible(False)
-            self.plot.addItem(line, ignoreBounds=True)
+        # The crosshair is in the scene only while the mouse is over the plot: every line in a
+        # view is re-laid out on every pan, zoom and y-range change, hidden or not.
+        pen = pg.mkPen(MUTED, width=1, style=pg.QtCore.Qt.PenStyle.DotLine)
+        self.cross_v = pg.InfiniteLine(angle=90, movable=False, pen=pen)
+        self.cross_h = pg.InfiniteLine(angle=0, movable=False, pen=pen)
+        self._cross_shown = False
         self.ohlc_label = QLabel("", parent)
         self.ohlc_label.setObjectName("ohlcLabel")
         self.ohlc_label.setStyleSheet(f"color: {MUTED};")
@@ -193,15 +194,19 @@ class CandleChart(QObject):
     # --- crosshair -----------------------------------------------------------------------
     def _on_mouse(self, pos: object) -> None:
         s = self.series
-        if s is None or not self.vb.sceneBoundingRect().contains(pos):  # type: ignore[arg-type]
+        inside = s is not None and self.vb.sceneBoundingRect().contains(pos)  # type: ignore[arg-type]
+        if inside != self._cross_shown:
+            self._cross_shown = inside
             for line in (self.cross_v, self.cross_h):
-                line.setVisible(False)
+                if inside:
+                    self.plot.addItem(line, ignoreBounds=True)
+                else:
+                    self.plot.removeItem(line)
+        if not inside:
             return
         point = self.vb.mapSceneToView(pos)
         self.cross_v.setPos(point.x())
         self.cross_h.setPos(point.y())
-        self.cross_v.setVisible(True)
-        self.cross_h.setVisible(True)
         self.ohlc_label.setText(self.readout(point.x(), point.y()))
 
     def readout(self, x: float, y: float) -> str:

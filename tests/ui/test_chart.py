@@ -138,3 +138,24 @@ def test_order_book_click_gives_the_price(qtbot):
     view.table.cellClicked.emit(5, 0)  # an empty row gives nothing
     assert got == [101.0]
     assert "spread 2.0" in view.title.text()
+
+
+def test_a_live_tick_repaints_only_the_last_candle_and_the_picture_is_the_same(chart):
+    # Three price updates a bar, two in the last: one more keeps the volume scale.
+    chart.add_ticks([("BTC-PERP", T0 + i * 60 + k, 60_000 + 40 * ((i * 7) % 5) + k)
+                     for i in range(40) for k in (0, 20, 40) if i < 39 or k < 40])
+    chart.refresh()
+    chart.plot.grab()
+    last_ts = T0 + 39 * 60
+    updates = []
+    item = chart.view.candles
+    original = item.update
+    item.update = lambda *args: (updates.append(args), original(*args))[1]
+    chart.add_ticks([("BTC-PERP", last_ts + 50, 60_090.0)])  # inside the last bar and the y-range
+    chart.refresh()
+    assert len(updates) == 1 and len(updates[0]) == 1  # a rectangle, not the whole item
+    partial = chart.plot.grab().toImage()
+    item.update = original
+    item.update()
+    full = chart.plot.grab().toImage()
+    assert partial == full
