@@ -9,51 +9,21 @@ shown) entry, TP and SL are a few pixels apart and labels at one place covered e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import pyqtgraph as pg
 
 from grace_desktop.ui import formatting as fmt
-from grace_desktop.ui.qt import AMBER, BLUE, GREEN, PANEL, RED, QObject, Signal
-
-Qt = pg.QtCore.Qt
-LEVEL_STYLE = {
-    "entry": ("Entry", BLUE, Qt.PenStyle.SolidLine),
-    "take_profit": ("TP", GREEN, Qt.PenStyle.DashLine),
-    "stop_loss": ("SL", RED, Qt.PenStyle.DashLine),
-    "trailing_stop": ("Trail", AMBER, Qt.PenStyle.DashLine),
-    "liquidation": ("Liq.", "#f0883e", Qt.PenStyle.DotLine),
-    "preview_liquidation": ("Ticket liq.", "#a371f7", Qt.PenStyle.DotLine),
-}
-DRAGGABLE = ("take_profit", "stop_loss", "trailing_stop")
-# Where along the line (0 = left edge, 1 = right) each label sits; no two share a place.
-LABEL_POSITION = {"entry": 0.02, "take_profit": 0.13, "stop_loss": 0.24, "trailing_stop": 0.35,
-                  "liquidation": 0.46, "preview_liquidation": 0.57}
-ORDER_COLOUR = "#a371f7"
-ENTRY_COLOUR = "#39c5cf"
-
-
-@dataclass(frozen=True, slots=True)
-class ChartLevels:
-    entry: float | None = None
-    take_profit: float | None = None
-    stop_loss: float | None = None
-    trailing_stop: float | None = None
-    liquidation: float | None = None
-    preview_liquidation: float | None = None
-
-    def items(self) -> list[tuple[str, float | None]]:
-        return [(name, getattr(self, name)) for name in LEVEL_STYLE]
-
-
-@dataclass(frozen=True, slots=True)
-class MarkerLine:
-    """A resting order or an armed entry condition: drawn, labelled, not draggable."""
-
-    key: str
-    label: str
-    price: float
-    kind: str = "order"  # "order" | "entry"
+from grace_desktop.ui.chart_types import (
+    DRAGGABLE,
+    ENTRY_COLOUR,
+    LABEL_POSITION,
+    LEVEL_STYLE,
+    ORDER_COLOUR,
+    ChartLevels,
+    MarkerLine,
+    Qt,
+)
+from grace_desktop.ui.qt import PANEL, QObject, Signal
 
 
 def _line(label: str, colour: str, style: Qt.PenStyle, position: float, movable: bool = False) -> pg.InfiniteLine:

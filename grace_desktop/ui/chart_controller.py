@@ -19,7 +19,7 @@ from typing import Any
 from grace_desktop.services.exit_levels import preview_level, set_exit_level
 from grace_desktop.services.order_moves import describe_move, move_order
 from grace_desktop.ui import formatting as fmt
-from grace_desktop.ui.candles_levels import MarkerLine
+from grace_desktop.ui.chart_types import MarkerLine
 from grace_desktop.ui.price_history import PriceHistoryKeeper
 from grace_desktop.ui.qt import QTimer
 

@@ -7,13 +7,11 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
-import pyqtgraph as pg  # noqa: E402  (after ui.qt so pyqtgraph binds to PySide6)
 
 from grace_desktop.domain.candles import TIMEFRAMES
 from grace_desktop.ui import formatting as fmt
-from grace_desktop.ui.candles_levels import LEVEL_STYLE, ChartLevels, MarkerLine
 from grace_desktop.ui.candles_series import CandleBook
-from grace_desktop.ui.candles_view import CandleChart
+from grace_desktop.ui.chart_types import LEVEL_STYLE, ChartLevels, MarkerLine
 from grace_desktop.ui.level_confirm import LevelConfirmBar
 from grace_desktop.ui.order_book import OrderBookView
 from grace_desktop.ui.qt import (
@@ -36,9 +34,17 @@ from grace_desktop.ui.widgets import combo
 
 __all__ = ["LEVEL_STYLE", "ChartLevels", "ChartPanel", "MarkerLine"]
 
-# No antialiasing: at live repaint rates antialiased paths cost several ms per frame in
-# software rendering, for no visible gain on 1-px candles and lines.
-pg.setConfigOptions(antialias=False, background=PANEL, foreground=MUTED)
+
+
+def _pyqtgraph():  # type: ignore[no-untyped-def]
+    """pyqtgraph, imported when the first chart is built, not when the window's module is: start-up
+    can paint the window first. No antialiasing: at live repaint rates antialiased paths cost
+    several ms per frame in software rendering, for no visible gain on 1-px candles and lines."""
+    import pyqtgraph as pg  # after ui.qt, so pyqtgraph binds to PySide6
+
+    pg.setConfigOptions(antialias=False, background=PANEL, foreground=MUTED)
+    return pg
+
 
 # The candles repaint at most this often, however fast prices arrive, and never in the same
 # frame as the tables' 10 Hz text update (CHART_PHASE_S after it), so two costs never add up.
@@ -136,6 +142,9 @@ class ChartPanel(QWidget):
         self.fit_levels.setCheckable(True)
         self.fit_levels.setToolTip("Zoom out to keep the liquidation line in view (entry, TP and SL always are)")
         self.fit_levels.toggled.connect(lambda _on: self._fit_levels())
+        from grace_desktop.ui.candles_view import CandleChart
+
+        _pyqtgraph()
         self.view = CandleChart(page)
         self.plot = self.view.plot
         self.lines = self.view.levels.lines
@@ -153,6 +162,7 @@ class ChartPanel(QWidget):
         self.stack.addWidget(page)
 
     def _build_equity_tab(self) -> None:
+        pg = _pyqtgraph()
         page = QWidget(self)
         self.equity_plot = pg.PlotWidget(page, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.equity_plot.setObjectName("equityChart")
