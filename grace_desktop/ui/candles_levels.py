@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import pyqtgraph as pg
 
 from grace_desktop.ui import formatting as fmt
+from grace_desktop.ui.candles_labels import LevelLabels
 from grace_desktop.ui.chart_types import (
     DRAGGABLE,
     ENTRY_COLOUR,
@@ -23,15 +24,14 @@ from grace_desktop.ui.chart_types import (
     MarkerLine,
     Qt,
 )
-from grace_desktop.ui.qt import PANEL, QObject, Signal
+from grace_desktop.ui.qt import QObject, Signal
 
 
-def _line(label: str, colour: str, style: Qt.PenStyle, position: float, movable: bool = False) -> pg.InfiniteLine:
-    line = pg.InfiniteLine(
-        angle=0, movable=movable, pen=pg.mkPen(colour, width=1.2, style=style),
-        hoverPen=pg.mkPen(colour, width=3), label=label,
-        labelOpts={"position": position, "color": colour, "fill": PANEL, "anchors": [(0, 1), (0, 1)]},
-    )
+def _line(labels: LevelLabels, label: str, colour: str, style: Qt.PenStyle, position: float,
+          movable: bool = False) -> pg.InfiniteLine:
+    line = pg.InfiniteLine(angle=0, movable=movable, pen=pg.mkPen(colour, width=1.2, style=style),
+                           hoverPen=pg.mkPen(colour, width=3))
+    labels.add(line, label, colour, position)
     line.setVisible(False)
     return line
 
@@ -48,8 +48,10 @@ class LevelLines(QObject):
         self.values = ChartLevels()
         self.pending: dict[str, float] = {}  # dragged, waiting for confirmation: keeps the line where dropped
         self.lines: dict[str, pg.InfiniteLine] = {}
+        self.labels = LevelLabels()
+        self.plot.addItem(self.labels, ignoreBounds=True)
         for name, (label, colour, style) in LEVEL_STYLE.items():
-            line = _line(label, colour, style, LABEL_POSITION[name], movable=name in DRAGGABLE)
+            line = _line(self.labels, label, colour, style, LABEL_POSITION[name], movable=name in DRAGGABLE)
             line.setZValue(10 if name in DRAGGABLE else 8)
             if name in DRAGGABLE:
                 line.setToolTip("Drag to move; the change is applied once you confirm it")
@@ -70,19 +72,20 @@ class LevelLines(QObject):
                 continue
             if name in self.pending or line.moving:
                 continue  # the user's drag (or its confirmation) owns this line now
-            # Visible first: pyqtgraph skips label text updates while the line is hidden.
             line.setVisible(True)
             if line.value() != value:
                 line.blockSignals(True)
                 line.setValue(value)
                 line.blockSignals(False)
             line.label.setFormat(f"{LEVEL_STYLE[name][0]} {fmt.price(value, tick_size)}")
+        self.labels.update()
 
     def _dragging(self, name: str, line: pg.InfiniteLine) -> None:
         if line.moving:
             marker = self._marker_info.get(name)
             label = marker.label if marker is not None else LEVEL_STYLE[name][0]
             line.label.setFormat(f"{label} → {fmt.price(line.value(), self.tick_size)}")
+            self.labels.update()
 
     def _released(self, name: str, line: pg.InfiniteLine) -> None:
         price = float(line.value())
@@ -114,7 +117,9 @@ class LevelLines(QObject):
         wanted = {m.key: m for m in markers}
         for key in list(self.markers):
             if key not in wanted:
-                self.plot.removeItem(self.markers.pop(key))
+                line = self.markers.pop(key)
+                self.labels.remove(line)
+                self.plot.removeItem(line)
                 self._marker_info.pop(key, None)
                 self.pending.pop(key, None)
         for i, (key, marker) in enumerate(sorted(wanted.items())):
@@ -124,7 +129,7 @@ class LevelLines(QObject):
             if line is None:
                 movable = marker.kind == "order"  # a resting order can be moved; an entry is re-armed in the ticket
                 colour = ORDER_COLOUR if movable else ENTRY_COLOUR
-                line = _line(text, colour, Qt.PenStyle.DashDotLine, 0.68 + 0.1 * (i % 3), movable=movable)
+                line = _line(self.labels, text, colour, Qt.PenStyle.DashDotLine, 0.68 + 0.1 * (i % 3), movable=movable)
                 line.setZValue(9)
                 if movable:
                     line.setToolTip("Drag to move the order; it is re-placed once you confirm")
@@ -139,6 +144,7 @@ class LevelLines(QObject):
             line.setValue(marker.price)
             line.blockSignals(False)
             line.label.setFormat(text)
+        self.labels.update()
 
     def in_view(self, fit_liquidation: bool) -> list[float]:
         """Prices the y-range keeps in view: entry and exits always, liquidation on request."""

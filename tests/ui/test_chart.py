@@ -64,7 +64,9 @@ def test_levels_are_labelled_apart_and_liquidation_shown_on_request(chart):
     lo, _hi = chart.plot.getViewBox().viewRange()[1]
     assert lo < 50_000
     # QA 18: zoomed out, entry, TP and SL are pixels apart; their labels must not cover each other.
-    boxes = [lines[n].label.sceneBoundingRect() for n in ("entry", "take_profit", "stop_loss", "liquidation")]
+    chart.plot.grab()  # paints the labels
+    painted = chart.view.levels.labels.rects
+    boxes = [painted[lines[n].label.format] for n in ("entry", "take_profit", "stop_loss", "liquidation")]
     for i, a in enumerate(boxes):
         for b in boxes[i + 1:]:
             assert not a.intersects(b)
