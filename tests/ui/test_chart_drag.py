@@ -158,3 +158,29 @@ async def test_dragging_a_resting_order_re_places_it_after_confirmation(window):
     old = await venue.order_by_client_id("paper", placed.order.client_id)
     assert old.status.value == "cancelled"
     await wait_until(lambda: key not in chart.view.levels.markers, what="old order line gone")
+
+
+async def test_order_book_click_sets_a_limit_price_in_the_ticket(window):
+    chart, ticket = window.chart, window.ticket
+    await wait_until(lambda: chart.order_book.isVisible() and chart.order_book._prices[chart.order_book.depth],
+                     what="paper venue's book beside the chart")
+    best_bid = chart.order_book._prices[chart.order_book.depth]
+    assert best_bid < window.services.trading.mark(BTC)
+    chart.order_book.table.cellClicked.emit(chart.order_book.depth, 0)
+    assert ticket.limit_type.isChecked() and float(ticket.price_edit.text()) == pytest.approx(best_bid)
+
+
+async def test_price_history_is_saved_at_shutdown_and_shown_after_a_restart(window, tmp_path):
+    series = window.chart.series(BTC, "1m")
+    assert len(series) >= 1
+    bars = series.view.copy()
+    window.close()
+    await asyncio.wait_for(window.wait_closed(), 10)
+    again = await create_main_window(tmp_path, "paper", use_tray=False, feed=None)
+    try:
+        again.chart.select_market(BTC)
+        await wait_until(lambda: len(again.chart.series(BTC, "1m")) >= len(bars), what="stored candles loaded")
+        assert again.chart.series(BTC, "1m").view[: len(bars), :5].tolist() == bars[:, :5].tolist()
+    finally:
+        again.close()
+        await asyncio.wait_for(again.wait_closed(), 10)
