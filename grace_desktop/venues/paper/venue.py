@@ -207,12 +207,10 @@ class PaperVenue:
         return None if mark is None else self._funding.rate(market, mark)
 
     async def orderbook(self, market: str, depth: int = 20) -> dict[str, object] | None:
-        """Its own book around the mark (venues/paper/book.py); None before the first price."""
-        return paper_orderbook(self._engine, market, depth)
+        return paper_orderbook(self._engine, market, depth)  # its own ladder around the mark (book.py)
 
     async def candles(self, market: str, timeframe: str, since: float | None = None) -> list[tuple[float, ...]]:
-        """History from its feed where the feed keeps candles (replay, live); none from a simulated one."""
-        source = getattr(self._feed, "candles", None)
+        source = getattr(self._feed, "candles", None)  # a feed that keeps history (replay, live) serves it
         return list(await source(market, timeframe, since)) if source is not None else []
 
     # ----- listeners ----------------------------------------------------------------------
