@@ -47,6 +47,7 @@ class TradingController:
         self._marks_timer = QTimer(window)
         self._marks_timer.setSingleShot(True)
         self._marks_timer.timeout.connect(self._show_marks)
+        window.add_cleanup(self._marks_timer.stop)
         self._bind_panels()
         self._connect()
         self._load_initial()
