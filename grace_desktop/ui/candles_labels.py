@@ -41,6 +41,7 @@ class LevelLabels(pg.GraphicsObject):
         self.setZValue(20)
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)  # the lines under it take the drags
         self.rects: dict[str, QtCore.QRectF] = {}  # label text -> where it was painted (device px; tests)
+        self._rect = QtCore.QRectF()
 
     def add(self, line: pg.InfiniteLine, text: str, colour: str, position: float) -> LineLabel:
         label = LineLabel(text, colour, position, self)
@@ -54,11 +55,17 @@ class LevelLabels(pg.GraphicsObject):
             self.update()
 
     def boundingRect(self) -> QtCore.QRectF:  # noqa: N802
-        vb = self.getViewBox()
-        return QtCore.QRectF() if vb is None else self.mapRectFromScene(vb.sceneBoundingRect())
+        # Cached, and changed only after prepareGeometryChange(): a bounding rect that moves
+        # behind the scene's back corrupts its item index (a crash, later, in C++).
+        return self._rect
 
     def viewTransformChanged(self) -> None:  # noqa: N802
-        self.prepareGeometryChange()  # the bounding rect follows the view; nothing else to do
+        """The view moved or was resized: the labels cover it, wherever it now is."""
+        vb = self.getViewBox()
+        rect = QtCore.QRectF() if vb is None else self.mapRectFromScene(vb.sceneBoundingRect())
+        if rect != self._rect:
+            self.prepareGeometryChange()
+            self._rect = rect
 
     def paint(self, p: QtGui.QPainter, *args: object) -> None:
         vb = self.getViewBox()
