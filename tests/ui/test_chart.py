@@ -13,6 +13,7 @@ from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui.candles_series import CandleBook, CandleSeries
 from grace_desktop.ui.chart_panel import ChartLevels, ChartPanel
 from grace_desktop.ui.order_book import OrderBookView
+from grace_desktop.ui.qt import QApplication, QtCore
 
 T0 = datetime(2026, 12, 1, 3, 58, tzinfo=UTC).timestamp()  # two minutes before a 4h boundary
 
@@ -20,11 +21,15 @@ T0 = datetime(2026, 12, 1, 3, 58, tzinfo=UTC).timestamp()  # two minutes before 
 @pytest.fixture
 def chart(qtbot):
     panel = ChartPanel()
-    qtbot.addWidget(panel)
     panel.resize(1200, 600)
     panel.show()
     panel.set_markets(["BTC-PERP", "SOL-PERP"], {"BTC-PERP": 0.5, "SOL-PERP": 0.001})
-    return panel
+    yield panel
+    # Deleted here, in this synchronous test, rather than by qtbot's deleteLater(): that runs the
+    # plot's C++ teardown inside whichever later test spins the (qasync) event loop first.
+    panel.close()
+    panel.deleteLater()
+    QApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
 
 
 def test_candles_from_ticks_in_every_timeframe_across_boundaries(chart):
