@@ -30,6 +30,7 @@ import sqlite_utils
 from grace_desktop.storage.accounts import AccountRepository, SettingsRepository
 from grace_desktop.storage.activity import AlertRepository, DecisionRepository, EquityRepository, PositionRepository
 from grace_desktop.storage.app_settings import AppSettingsRepository
+from grace_desktop.storage.candles import CandleRepository
 from grace_desktop.storage.conditions import ConditionRepository
 from grace_desktop.storage.errors import (
     SchemaTooNewError,
@@ -124,6 +125,7 @@ class Storage:
         self.ledger = LedgerRepository(self)
         self.meta = MetaRepository(self)
         self.recap = RecapRepository(self)
+        self.candles = CandleRepository(self)
         self._readers = ReaderConnections(self.path, BUSY_TIMEOUT_S)
         self._reader_pool: ThreadPoolExecutor | None = None
         self._writer = WriterThread(f"grace-db-writer:{self.path.name}", self._translate, self._take_ownership)

@@ -347,8 +347,30 @@ def _v9_alert_only_conditions(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE conditions ADD COLUMN alert_only INTEGER NOT NULL DEFAULT 0")
 
 
+V10_CANDLES = """
+CREATE TABLE candles (
+    venue TEXT NOT NULL,
+    market TEXT NOT NULL,
+    timeframe INTEGER NOT NULL,
+    ts REAL NOT NULL,
+    open REAL NOT NULL,
+    high REAL NOT NULL,
+    low REAL NOT NULL,
+    close REAL NOT NULL,
+    volume REAL NOT NULL,
+    PRIMARY KEY (venue, market, timeframe, ts)
+) WITHOUT ROWID
+"""
+
+
+def _v10_candles(db: sqlite_utils.Database) -> None:
+    """Price history for the chart (candles per venue, market and timeframe in seconds), so it
+    survives a restart. Keyed for the chart's one query: the newest N bars of one series."""
+    _run(db, V10_CANDLES)
+
+
 MIGRATIONS: list[Migration] = [
     _v1_core, _v2_audit_and_paper, _v3_journal, _v4_trailing, _v5_paper_entry_fees, _v6_venue_ledger,
-    _v7_paper_history, _v8_app_meta, _v9_alert_only_conditions,
+    _v7_paper_history, _v8_app_meta, _v9_alert_only_conditions, _v10_candles,
 ]  # fmt: skip
 LATEST_VERSION = len(MIGRATIONS)

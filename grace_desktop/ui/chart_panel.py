@@ -1,20 +1,20 @@
-"""Chart panel (pyqtgraph): live price of the selected market with entry / TP / SL / liquidation
-lines, and an equity-curve tab from the journal."""
+"""Chart panel: candles of the selected market and timeframe with level lines and fills, an
+order book beside them where the venue publishes one, and an equity-curve tab from the journal."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
-import pyqtgraph as pg  # noqa: E402  (after ui.qt so pyqtgraph binds to PySide6)
 
+from grace_desktop.domain.candles import TIMEFRAMES
 from grace_desktop.ui import formatting as fmt
-from grace_desktop.ui.price_history import PriceHistory
+from grace_desktop.ui.candles_series import CandleBook
+from grace_desktop.ui.chart_types import LEVEL_STYLE, ChartLevels, MarkerLine
+from grace_desktop.ui.level_confirm import LevelConfirmBar
+from grace_desktop.ui.order_book import OrderBookView
 from grace_desktop.ui.qt import (
-    AMBER,
-    BLUE,
     GREEN,
     MUTED,
     PANEL,
@@ -32,63 +32,40 @@ from grace_desktop.ui.qt import (
 )
 from grace_desktop.ui.widgets import combo
 
-# No antialiasing: at live repaint rates an antialiased path and grid cost several ms per frame
-# in software rendering, for no visible gain on a 1-px price line.
-pg.setConfigOptions(antialias=False, background=PANEL, foreground=MUTED)
+__all__ = ["LEVEL_STYLE", "ChartLevels", "ChartPanel", "MarkerLine"]
 
-# The price line repaints at most this often, however fast prices arrive (tables keep 30 Hz).
+
+
+def _pyqtgraph():  # type: ignore[no-untyped-def]
+    """pyqtgraph, imported when the first chart is built, not when the window's module is: start-up
+    can paint the window first. No antialiasing: at live repaint rates antialiased paths cost
+    several ms per frame in software rendering, for no visible gain on 1-px candles and lines."""
+    import pyqtgraph as pg  # after ui.qt, so pyqtgraph binds to PySide6
+
+    pg.setConfigOptions(antialias=False, background=PANEL, foreground=MUTED)
+    return pg
+
+
+# The candles repaint at most this often, however fast prices arrive, and never in the same
+# frame as the tables' 10 Hz text update (CHART_PHASE_S after it), so two costs never add up.
 CHART_MIN_INTERVAL_S = 0.1
-
-LEVEL_STYLE = {
-    "entry": ("Entry", BLUE, pg.QtCore.Qt.PenStyle.SolidLine),
-    "take_profit": ("TP", GREEN, pg.QtCore.Qt.PenStyle.DashLine),
-    "stop_loss": ("SL", RED, pg.QtCore.Qt.PenStyle.DashLine),
-    "trailing_stop": ("Trail", AMBER, pg.QtCore.Qt.PenStyle.DashLine),
-    "liquidation": ("Liq.", "#f0883e", pg.QtCore.Qt.PenStyle.DotLine),
-    "preview_liquidation": ("Ticket liq.", "#a371f7", pg.QtCore.Qt.PenStyle.DotLine),
-}
-
-
-GRID = "#1c2230"
-
-
-def _axes(plot: pg.PlotWidget, grid: bool) -> None:
-    """Muted axes; a grid only where repaints are rare. pyqtgraph's grid is replayed from a
-    QPicture on every paint and cost ~5 ms per frame of the live price chart (bench_ui)."""
-    for name in ("left", "right", "bottom"):
-        axis = plot.getAxis(name)
-        axis.setPen(pg.mkPen(GRID if grid else MUTED))
-        axis.setTextPen(pg.mkPen(MUTED))
-        axis.setGrid(255 if grid else False)
-
-
-# The narrowest time span the price chart shows, in seconds.
+CHART_PHASE_S = 0.05
+DEFAULT_TIMEFRAME = "1m"
 MIN_X_RANGE_S = 30.0
 
 
-@dataclass(frozen=True, slots=True)
-class ChartLevels:
-    entry: float | None = None
-    take_profit: float | None = None
-    stop_loss: float | None = None
-    trailing_stop: float | None = None
-    liquidation: float | None = None
-    preview_liquidation: float | None = None
-
-    def items(self) -> list[tuple[str, float | None]]:
-        return [(name, getattr(self, name)) for name in LEVEL_STYLE]
-
-
 class ChartPanel(QWidget):
-    """A tab bar and the live labels on top, the two plots in a stack below.
-
-    Not a QTabWidget: under the app stylesheet a QTabWidget repaints its whole page when any
-    child label changes, which made every price-label update redraw the plot (bench_ui).
-    """
+    """A tab bar and the live labels on top, the candle plot (with the order book) and the
+    equity plot in a stack below. Not a QTabWidget: under the app stylesheet it repainted its
+    whole page whenever a label in it changed (bench_ui)."""
 
     market_selected = Signal(str)
+    timeframe_changed = Signal(str)
+    level_moved = Signal(str, float)  # an exit line was dropped at a price: the window checks it
+    level_change_confirmed = Signal(str, float)  # the user confirmed that change
+    price_clicked = Signal(float)  # an order-book level: into the ticket's price field
 
-    def __init__(self, history: PriceHistory | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, history: CandleBook | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.tab_bar = QTabBar(self)
         self.tab_bar.setObjectName("chartTabs")
@@ -98,27 +75,33 @@ class ChartPanel(QWidget):
         self.tab_bar.setDrawBase(False)
         self.stack = QStackedWidget(self)
         self.tab_bar.currentChanged.connect(self.setCurrentIndex)
-        self.history = history or PriceHistory()
+        self.book = history or CandleBook()
         self.market = ""
+        self.timeframe = DEFAULT_TIMEFRAME
         self.tick_size = 0.01
-        self._levels = ChartLevels()
+        self._ticks: dict[str, float] = {}
         self._last_live = 0.0
-        self._live_pending = False
-        self._levels_dirty = False
+        self._live_timer = QTimer(self)
+        self._live_timer.setSingleShot(True)
+        self._live_timer.timeout.connect(self._live_refresh)
         self._build_price_tab()
         self._build_equity_tab()
         top = QHBoxLayout()
         top.setContentsMargins(4, 4, 4, 0)
         top.addWidget(self.tab_bar)
-        top.addWidget(self.market_combo)
-        top.addWidget(self.last_label, 1)
+        for w in (self.market_combo, self.timeframe_combo):
+            top.addWidget(w)
+        top.addWidget(self.last_label)
+        top.addWidget(self.view.ohlc_label, 1)
         top.addWidget(self.liq_label)
+        top.addWidget(self.live_button)
         top.addWidget(self.fit_levels)
         top.addWidget(self.equity_label, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         layout.addLayout(top)
+        layout.addWidget(self.confirm)
         layout.addWidget(self.stack, 1)
         self.setCurrentIndex(0)
 
@@ -127,7 +110,8 @@ class ChartPanel(QWidget):
         if self.tab_bar.currentIndex() != index:
             self.tab_bar.setCurrentIndex(index)
         price = index == 0
-        for widget in (self.market_combo, self.last_label, self.liq_label, self.fit_levels):
+        for widget in (self.market_combo, self.timeframe_combo, self.last_label, self.view.ohlc_label,
+                       self.liq_label, self.live_button, self.fit_levels):
             widget.setVisible(price)
         self.equity_label.setVisible(not price)
 
@@ -139,54 +123,53 @@ class ChartPanel(QWidget):
         page = QWidget(self)
         self.market_combo = combo(page, "chartMarketCombo")
         self.market_combo.currentTextChanged.connect(self.select_market)
+        self.timeframe_combo = combo(page, "timeframeCombo")
+        self.timeframe_combo.addItems(list(TIMEFRAMES))
+        self.timeframe_combo.setCurrentText(self.timeframe)
+        self.timeframe_combo.currentTextChanged.connect(self.set_timeframe)
         self.last_label = QLabel("—", page)
         self.last_label.setObjectName("chartLastLabel")
         self.last_label.setStyleSheet(f"color: {TEXT}; font-weight: bold;")
         self.liq_label = QLabel("", page)
         self.liq_label.setObjectName("chartLiquidationLabel")
         self.liq_label.setStyleSheet("color: #f0883e;")
+        self.live_button = QPushButton("Live", page)
+        self.live_button.setObjectName("chartLiveButton")
+        self.live_button.setToolTip("Back to the newest candles, following them as they form")
+        self.live_button.clicked.connect(lambda: self.view.show_latest())
         self.fit_levels = QPushButton("Show liquidation", page)
         self.fit_levels.setObjectName("fitLevelsButton")
         self.fit_levels.setCheckable(True)
-        self.fit_levels.setChecked(False)
         self.fit_levels.setToolTip("Zoom out to keep the liquidation line in view (entry, TP and SL always are)")
-        self.fit_levels.toggled.connect(lambda _on: self.refresh())
-        self.plot = pg.PlotWidget(page, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
-        self.plot.setObjectName("priceChart")
-        _axes(self.plot, grid=False)
-        self.plot.setMenuEnabled(False)
-        self.plot.getPlotItem().hideButtons()
-        self.plot.getAxis("right").setStyle(showValues=True)
-        self.plot.showAxis("right")
-        self.plot.hideAxis("left")
-        # A fixed width: tick labels changing length must not re-lay out (and repaint) the plot.
-        self.plot.getAxis("right").setWidth(72)
-        # Right after start the history spans seconds and the date axis labelled it with
-        # fractions ("06.250"); a 30 s floor keeps clock labels (HH:MM:SS).
-        self.plot.setLimits(minXRange=MIN_X_RANGE_S)
-        self.curve = self.plot.plot([], [], pen=pg.mkPen(TEXT, width=1))
-        # The view always shows the whole ring buffer (≤ 3000 points), so neither clipping nor
-        # downsampling helps; both re-process the data on every range change (a second paint).
-        self.lines: dict[str, pg.InfiniteLine] = {}
-        for name, (label, colour, style) in LEVEL_STYLE.items():
-            line = pg.InfiniteLine(
-                angle=0, movable=False, pen=pg.mkPen(colour, width=1.2, style=style),
-                label=label, labelOpts={"position": 0.04, "color": colour, "fill": PANEL, "anchors": [(0, 1), (0, 1)]},
-            )
-            line.setVisible(False)
-            self.plot.addItem(line, ignoreBounds=True)
-            self.lines[name] = line
+        self.fit_levels.toggled.connect(lambda _on: self._fit_levels())
+        from grace_desktop.ui.candles_view import CandleChart
 
-        layout = QVBoxLayout(page)
+        _pyqtgraph()
+        self.view = CandleChart(page)
+        self.plot = self.view.plot
+        self.lines = self.view.levels.lines
+        self.view.levels.moved.connect(self.level_moved)
+        self.order_book = OrderBookView(page)
+        self.order_book.price_clicked.connect(self.price_clicked)
+        self.order_book.setVisible(False)  # shown once the venue publishes a book
+        self.confirm = LevelConfirmBar(self)
+        self.confirm.confirmed.connect(self._confirmed)
+        self.confirm.cancelled.connect(lambda kind: self.view.levels.settle(kind, keep=False))
+        layout = QHBoxLayout(page)
         layout.setContentsMargins(4, 0, 4, 4)
         layout.addWidget(self.plot, 1)
+        layout.addWidget(self.order_book)
         self.stack.addWidget(page)
 
     def _build_equity_tab(self) -> None:
+        pg = _pyqtgraph()
         page = QWidget(self)
         self.equity_plot = pg.PlotWidget(page, axisItems={"bottom": pg.DateAxisItem(orientation="bottom")})
         self.equity_plot.setObjectName("equityChart")
-        _axes(self.equity_plot, grid=True)
+        for name in ("left", "bottom"):
+            axis = self.equity_plot.getAxis(name)
+            axis.setTextPen(pg.mkPen(MUTED))
+            axis.setGrid(255)
         self.equity_plot.setMenuEnabled(False)
         self.equity_plot.getPlotItem().hideButtons()
         self.equity_plot.setLimits(minXRange=MIN_X_RANGE_S)
@@ -199,7 +182,7 @@ class ChartPanel(QWidget):
         layout.addWidget(self.equity_plot, 1)
         self.stack.addWidget(page)
 
-    # --- data ---------------------------------------------------------------------------
+    # --- market and timeframe -----------------------------------------------------------
     def set_markets(self, markets: Sequence[str], tick_sizes: dict[str, float] | None = None) -> None:
         self._ticks = dict(tick_sizes or {})
         current = self.market
@@ -213,92 +196,118 @@ class ChartPanel(QWidget):
         if not market or market == self.market:
             return
         self.market = market
-        self.tick_size = getattr(self, "_ticks", {}).get(market, 0.01)
+        self.tick_size = self._ticks.get(market, 0.01)
         i = self.market_combo.findText(market)
         if i >= 0 and self.market_combo.currentIndex() != i:
             self.market_combo.blockSignals(True)
             self.market_combo.setCurrentIndex(i)
             self.market_combo.blockSignals(False)
-        self._levels = ChartLevels()
-        self._levels_dirty = True
-        self.refresh()
+        self.confirm.dismiss()
+        self.view.levels.pending.clear()
+        self.set_levels(ChartLevels())
+        self.view.levels.set_markers([])
+        self.view.set_fills([])
+        self.order_book.clear()
+        self._show_series()
         self.market_selected.emit(market)
 
+    def set_timeframe(self, timeframe: str) -> None:
+        if timeframe not in TIMEFRAMES or timeframe == self.timeframe:
+            return
+        self.timeframe = timeframe
+        if self.timeframe_combo.currentText() != timeframe:
+            self.timeframe_combo.setCurrentText(timeframe)
+        self._show_series()
+        self.timeframe_changed.emit(timeframe)
+
+    def series(self, market: str | None = None, timeframe: str | None = None):  # type: ignore[no-untyped-def]
+        return self.book.series(market or self.market, TIMEFRAMES[timeframe or self.timeframe])
+
+    def _show_series(self) -> None:
+        self.view.levels.tick_size = self.tick_size
+        self.view.set_series(self.series() if self.market else None, self.tick_size)
+        self._update_labels()
+
+    # --- data ---------------------------------------------------------------------------
     def add_ticks(self, ticks: Sequence[tuple[str, float, float]]) -> None:
-        """(market, ts, price) points, every one kept so the line has no gaps at 30 repaints/s."""
-        for market, ts, price in ticks:
-            self.history.add(market, ts, price)
+        """(market, ts, price) batches from the bridge, oldest first, into every timeframe's candles."""
+        self.book.add_ticks(ticks)
+
+    def history_loaded(self, market: str, timeframe: str) -> None:
+        """Stored or venue candles were merged into the book: redraw if they are the ones shown."""
+        if market == self.market and timeframe == self.timeframe:
+            self.view.set_series(self.series(), self.tick_size)
+            self._update_labels()
 
     def set_levels(self, levels: ChartLevels) -> None:
-        """New level lines; drawn with the next (rate-limited) repaint, since the ticket's
-        preview level moves with every price flush."""
-        if levels != self._levels:
-            self._levels = levels
-            self._levels_dirty = True
-            self.refresh_live()
+        self.view.levels.set_levels(levels, self.tick_size)
+        self._fit_levels()
+        self._update_labels()
 
     def levels(self) -> ChartLevels:
-        return self._levels
+        return self.view.levels.values
 
-    def _apply_levels(self) -> None:
-        for name, value in self._levels.items():
-            line = self.lines[name]
-            if value is None or value <= 0:
-                line.setVisible(False)
-                continue
-            # Visible first: pyqtgraph skips label text updates while the line is hidden.
-            line.setVisible(True)
-            line.setValue(value)
-            line.label.setFormat(f"{LEVEL_STYLE[name][0]} {fmt.price(value, self.tick_size)}")
+    def set_markers(self, markers: Sequence[MarkerLine]) -> None:
+        self.view.levels.set_markers(markers)
 
-    def refresh_live(self) -> None:
-        """A coalesced price flush: redraw, but not more than every CHART_MIN_INTERVAL_S."""
-        now = time.monotonic()
-        if now - self._last_live < CHART_MIN_INTERVAL_S:
-            if not self._live_pending:
-                self._live_pending = True
-                QTimer.singleShot(round(CHART_MIN_INTERVAL_S * 1000), self._deferred_refresh)
+    def set_fills(self, fills: Sequence[tuple[float, float, str]]) -> None:
+        self.view.set_fills(fills)
+
+    def set_order_book(self, market: str, bids: Sequence[tuple[float, float]], asks: Sequence[tuple[float, float]]) -> None:
+        if market != self.market:
             return
-        self._last_live = now
-        self.refresh()
+        self.order_book.setVisible(True)
+        self.order_book.set_book(market, bids, asks, self.tick_size)
 
-    def _deferred_refresh(self) -> None:
-        self._live_pending = False
+    def _fit_levels(self) -> None:
+        self.view.set_fit_extra(self.view.levels.in_view(self.fit_levels.isChecked()))
+
+    # --- dragged levels -----------------------------------------------------------------
+    def show_level_change(self, kind: str, price: float, text: str, allowed: bool) -> None:
+        """What the dropped line means; Apply only when the change is allowed."""
+        self.confirm.ask(kind, price, text, allowed)
+        if not allowed:
+            self.view.levels.settle(kind, keep=False)
+
+    def _confirmed(self, kind: str, price: float) -> None:
+        self.level_change_confirmed.emit(kind, price)
+
+    def level_change_done(self, kind: str, ok: bool, message: str) -> None:
+        self.confirm.done(ok, message)
+        self.view.levels.settle(kind, keep=ok)
+
+    # --- repaint ------------------------------------------------------------------------
+    def refresh_live(self) -> None:
+        """A coalesced price flush: redraw not more than every CHART_MIN_INTERVAL_S, and a phase
+        after the flush so the candles and the tables paint in different frames."""
+        if self._live_timer.isActive():
+            return
+        wait = max(CHART_PHASE_S, self._last_live + CHART_MIN_INTERVAL_S - time.monotonic())
+        self._live_timer.start(round(wait * 1000))
+
+    def _live_refresh(self) -> None:
         self._last_live = time.monotonic()
         self.refresh()
 
     def refresh(self) -> None:
-        """Redraw the selected market's line now."""
-        if self._levels_dirty:
-            self._levels_dirty = False
-            self._apply_levels()
-        ts, px = self.history.arrays(self.market)
-        self.curve.setData(ts, px, skipFiniteCheck=True)
-        if len(px) == 0:
+        """Redraw the selected market's candles now."""
+        self.view.data_changed()
+        self._update_labels()
+
+    def _update_labels(self) -> None:
+        s = self.series() if self.market else None
+        if s is None or not len(s):
             self.last_label.setText(f"{self.market}  waiting for the first price…")
+            self.liq_label.setText("")
             return
-        last = float(px[-1])
+        last = float(s.data[s.n - 1, 4])
         self.last_label.setText(f"{self.market}  {fmt.price(last, self.tick_size)}")
-        liq = self._levels.liquidation
+        liq = self.levels().liquidation
         if liq:
             away = abs(last - liq) / last * 100
             self.liq_label.setText(f"Liq. {fmt.price(liq, self.tick_size)} ({away:.1f} % away)")
         else:
             self.liq_label.setText("")
-        lo, hi = float(np.min(px)), float(np.max(px))
-        # Entry and exits are always kept in view; the liquidation line (often far away) only on
-        # request, its price and distance are in the bar above either way. The ticket's
-        # hypothetical liquidation is drawn when in view, never zoomed out to.
-        for name, value in self._levels.items():
-            if value is None or value <= 0 or name == "preview_liquidation":
-                continue
-            if name != "liquidation" or self.fit_levels.isChecked():
-                lo, hi = min(lo, value), max(hi, value)
-        pad = (hi - lo) * 0.08 or max(abs(hi) * 0.001, self.tick_size)
-        t0, t1 = float(ts[0]), float(ts[-1])
-        span = (t1 - t0) or 1.0
-        # One setRange call: one view update, one repaint.
-        self.plot.setRange(xRange=(t0 - span * 0.02, t0 + span * 1.02), yRange=(lo - pad, hi + pad), padding=0)
 
     def set_equity_curve(self, points: Sequence[tuple[float, float]]) -> None:
         if not points:

@@ -18,6 +18,7 @@ from grace_desktop.services.venue_settings import load_venue_settings, save_and_
 from grace_desktop.storage import AlertRecord
 from grace_desktop.ui.away_report import show_away_report
 from grace_desktop.ui.bridge import ServicesBridge
+from grace_desktop.ui.chart_controller import ChartController
 from grace_desktop.ui.chart_panel import ChartLevels
 from grace_desktop.ui.main_window import MainWindow
 from grace_desktop.ui.orders_controller import OrdersController
@@ -30,6 +31,9 @@ log = logging.getLogger(__name__)
 
 
 EQUITY_REFRESH_MS = 5000
+# Table, ticket and status bar revalue at most this often; the bridge flushes at 30 Hz. Painting
+# 200 rows of live PnL text 30 times a second was the window's largest cost (bench_ui profile).
+LIVE_TEXT_MIN_S = 0.1
 
 
 class TradingController:
@@ -43,12 +47,19 @@ class TradingController:
         self.account = services.account
         self.results: list[Any] = []  # TradeResults of the session, newest last (tests read this)
         self._confirming: dict[str, str] = {}  # client id -> where its "sent, confirming…" was shown
+        self._marks: dict[str, float] = {}  # prices not yet shown in the table and ticket
+        self._marks_shown_at = 0.0
+        self._marks_timer = QTimer(window)
+        self._marks_timer.setSingleShot(True)
+        self._marks_timer.timeout.connect(self._show_marks)
+        window.add_cleanup(self._marks_timer.stop)
         self._bind_panels()
         self.orders = OrdersController(window, services)
         window.settings_panel.confirm = self.orders.confirm_settings  # asks before closing positions at once
         self._connect()
         self._load_initial()
         self.away_report = show_away_report(window, services.away)
+        self.chart_data = ChartController(window, services, self)  # candles, dragged levels, book
         # The monitor records equity every sweep; redraw the curve while its tab is open.
         self.equity_timer = QTimer(window)
         self.equity_timer.setInterval(EQUITY_REFRESH_MS)
@@ -120,12 +131,26 @@ class TradingController:
     # --- service -> UI ------------------------------------------------------------------
     def _on_prices(self, prices: dict[str, float]) -> None:
         w = self.window
-        w.positions.model.update_marks(prices)
-        w.ticket.on_marks(prices)
-        self._update_tray()
         if w.chart.market in prices:
             w.chart.refresh_live()
+        self._marks.update(prices)
+        wait = self._marks_shown_at + LIVE_TEXT_MIN_S - time.monotonic()
+        if wait <= 0:
+            self._show_marks()
+        elif not self._marks_timer.isActive():
+            self._marks_timer.start(max(1, round(wait * 1000)))
+
+    def _show_marks(self) -> None:
+        """The coalesced marks into the table, ticket and status bar (latest price per market wins)."""
+        prices, self._marks = self._marks, {}
+        self._marks_shown_at = time.monotonic()
+        if not prices:
+            return
+        w = self.window
+        w.positions.model.update_marks(prices)
+        w.ticket.on_marks(prices)
         self._show_account_status()
+        self._update_tray()
 
     def _on_venue_portfolios(self, portfolios: dict[tuple[str, str], Any]) -> None:
         model = self.window.positions.model

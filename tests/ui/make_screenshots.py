@@ -5,7 +5,8 @@
 
 Runs the paper venue on a fast simulated feed (a minute of market per second) in a
 throw-away data dir, grabs the window from the screen (QScreen.grabWindow) once with an
-empty book and once with open positions, TP/SL lines on the chart and a filled journal.
+empty book and once with open positions, TP/SL lines on the chart and a filled journal;
+then the candle chart with levels, a resting order, an armed entry and fills.
 """
 
 from __future__ import annotations
@@ -97,6 +98,37 @@ async def run(out: Path) -> None:
     await window.wait_closed()
 
 
+async def run_chart(out: Path) -> None:
+    """The candle chart: market moving 10 minutes per second so 5m candles form while we wait; a
+    long with TP, SL and a trailing stop, a resting limit order, an armed entry, fills marked."""
+    data = Path(tempfile.mkdtemp(prefix="grace-shots-chart-"))
+    feed = SimulatedFeed(seed=5, tick_rate_hz=20, speed=600)
+    window = await create_main_window(data, "paper", feed=feed, use_tray=False)
+    window.move(0, 0)
+    window.resize(1600, 1000)
+    trading = window.services.trading
+    window.chart.set_timeframe("5m")
+    window.ticket.set_market("BTC-PERP")
+    await settle(14)
+    await trading.execute_trade("buy", 0.05, "BTC-PERP", "paper", leverage=5)
+    await settle(5)
+    await trading.close_position("paper", "BTC-PERP", 0.5)
+    await settle(5)
+    await trading.execute_trade("buy", 0.04, "BTC-PERP", "paper", leverage=5,
+                                conditions=TradeConditions(take_profit_percent=2.5, stop_loss_percent=2))
+    mark = trading.mark("BTC-PERP")
+    await trading.execute_trade("buy", 0.02, "BTC-PERP", "paper", leverage=5, order_type="limit",
+                                price=round(mark * 0.985))
+    await trading.execute_trade("sell", 0.02, "BTC-PERP", "paper", leverage=3,
+                                conditions=TradeConditions(entry_above=round(mark * 1.02)))
+    await settle(8)
+    window.ticket.size_edit.setText("0.01")
+    await settle(2)
+    grab(window, out / "screenshot-candles.png")
+    window.close()
+    await window.wait_closed()
+
+
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
     out.mkdir(parents=True, exist_ok=True)
@@ -104,6 +136,7 @@ def main() -> int:
     app.setQuitOnLastWindowClosed(False)
     with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
         runner.run(run(out))
+        runner.run(run_chart(out))
     return 0
 
 

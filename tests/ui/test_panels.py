@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import time
 
 import pytest
 
@@ -11,7 +10,7 @@ from grace_desktop.domain import margin
 from grace_desktop.domain.models import Portfolio, Position
 from grace_desktop.storage import TradeRecord, open_storage
 from grace_desktop.ui import formatting as fmt
-from grace_desktop.ui.chart_panel import ChartLevels, ChartPanel
+from grace_desktop.ui.chart_panel import ChartPanel
 from grace_desktop.ui.journal_panel import PAGE_SIZE, JournalPanel
 from grace_desktop.ui.status_bar import TradingStatusBar
 from grace_desktop.ui.tasks import TaskKeeper
@@ -23,41 +22,6 @@ def store(tmp_path):
     s = open_storage(tmp_path)
     yield s
     s.close()
-
-
-def test_chart_draws_selected_market_and_labelled_levels(qtbot):
-    chart = ChartPanel()
-    qtbot.addWidget(chart)
-    chart.set_markets(["BTC-PERP", "SOL-PERP"], {"BTC-PERP": 0.5, "SOL-PERP": 0.001})
-    assert chart.plot.objectName() == "priceChart"
-    now = time.time()
-    chart.add_ticks([("BTC-PERP", now + i, 60_000 + i) for i in range(50)] + [("SOL-PERP", now, 150.0)])
-    chart.refresh()
-    _xs, ys = chart.curve.xData, chart.curve.yData
-    assert len(ys) == 50 and ys[-1] == 60_049
-    chart.set_levels(ChartLevels(entry=60_000, take_profit=63_000, stop_loss=58_000, liquidation=55_000))
-    assert chart.lines["entry"].isVisible() and chart.lines["liquidation"].isVisible()
-    assert not chart.lines["trailing_stop"].isVisible()
-    assert chart.lines["take_profit"].label.format == f"TP {fmt.price(63_000, 0.5)}"
-    lo, hi = chart.plot.getViewBox().viewRange()[1]
-    assert 55_000 < lo < 58_000 and hi > 63_000  # entry and exits in view; liquidation on request
-    assert chart.liq_label.text().startswith(f"Liq. {fmt.price(55_000, 0.5)}")
-    chart.fit_levels.setChecked(True)
-    lo, hi = chart.plot.getViewBox().viewRange()[1]
-    assert lo < 55_000
-    chart.select_market("SOL-PERP")
-    assert len(chart.curve.yData) == 1
-    assert not chart.lines["entry"].isVisible()  # levels belong to the previous market
-
-
-def test_chart_ring_keeps_last_points(qtbot):
-    chart = ChartPanel()
-    qtbot.addWidget(chart)
-    chart.set_markets(["BTC-PERP"])
-    chart.add_ticks([("BTC-PERP", float(i), 100.0 + i) for i in range(chart.history.capacity + 10)])
-    chart.refresh()
-    xs, ys = chart.curve.xData, chart.curve.yData  # the data set, before display downsampling
-    assert len(ys) == chart.history.capacity and ys[0] == 110.0 and list(xs) == sorted(xs)
 
 
 def test_equity_curve_from_storage(qtbot, store):

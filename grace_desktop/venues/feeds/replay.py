@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from heapq import merge
 from pathlib import Path
 
+from grace_desktop.domain.candles import Bar, resample, timeframe_seconds
 from grace_desktop.venues.base import Tick
 from grace_desktop.venues.feeds.candles import candle_files, read_candles
 from grace_desktop.venues.feeds.simulated import round_to_tick
@@ -52,6 +53,7 @@ class ReplayFeed:
         self.repeat = repeat
         self.followers = dict(DEFAULT_FOLLOWERS if followers is None else followers)
         self.clock = clock
+        self.replayed_until: float | None = None  # market time of the last tick sent (retime off)
 
     def ticks(self) -> Iterator[Tick]:
         """One pass over the files in time order, with the candles' own timestamps (no pacing)."""
@@ -90,6 +92,22 @@ class ReplayFeed:
                 return
             scale = {m: last[m] / first[m] for m in last}
 
+    async def candles(self, market: str, timeframe: str, since: float | None = None) -> list[tuple[float, ...]]:
+        """The files' candles of `market` already replayed, resampled to `timeframe` — only when
+        ticks keep the files' own times (retime off; retimed ticks live on the wall clock and old
+        candles would not fit). Never a candle from ahead of the replay: that would be the future."""
+        if self.retime or self.replayed_until is None:
+            return []
+        seconds = timeframe_seconds(timeframe)
+        until = self.replayed_until - self.interval_s  # whole candles only; the live chart builds the rest
+
+        def load() -> list[tuple[float, ...]]:
+            bars = (Bar(c.ts, c.open, c.high, c.low, c.close, c.volume) for p in self.files for c in read_candles(p)
+                    if c.market == market and (since is None or c.ts >= since) and c.ts <= until)
+            return [b.as_tuple() for b in resample(sorted(bars, key=lambda b: b.ts), seconds)]
+
+        return await asyncio.to_thread(load)
+
     def __aiter__(self) -> AsyncIterator[Tick]:
         return self._run()
 
@@ -110,6 +128,8 @@ class ReplayFeed:
                 await asyncio.sleep(max(0.0, wall0 + elapsed / self.speed - loop.time()))
             else:
                 await asyncio.sleep(0)
+            if not self.retime:
+                self.replayed_until = tick.ts
             # Retimed ticks keep the candles' clock too: volatility is measured in market time,
             # whatever the playback speed (at 60x, wall-clock returns looked √60 ≈ 7.7x too wild).
             yield Tick(tick.market, tick.price, self.clock(), market_ts=tick.ts + offset) if self.retime else tick

@@ -24,6 +24,7 @@ from grace_desktop.storage.paper import PaperFunding
 from grace_desktop.venues.base import Capability, OrderRejected, Tick, VenueError, VenueHealth
 from grace_desktop.venues.event_stream import EventHub, EventSubscription
 from grace_desktop.venues.events import FundingPaid
+from grace_desktop.venues.paper.book import paper_orderbook
 from grace_desktop.venues.paper.engine import PaperEngine, new_id
 from grace_desktop.venues.paper.events import FillEvent, FundingEvent, LiquidationEvent, OrderEvent, PaperEvent
 from grace_desktop.venues.paper.markets import default_markets
@@ -206,6 +207,13 @@ class PaperVenue:
         """Current daily funding rate of a perp (positive: longs pay), None before its first tick."""
         mark = self._engine.marks.get(market)
         return None if mark is None else self._funding.rate(market, mark)
+
+    async def orderbook(self, market: str, depth: int = 20) -> dict[str, object] | None:
+        return paper_orderbook(self._engine, market, depth)  # its own ladder around the mark (book.py)
+
+    async def candles(self, market: str, timeframe: str, since: float | None = None) -> list[tuple[float, ...]]:
+        source = getattr(self._feed, "candles", None)  # a feed that keeps history (replay, live) serves it
+        return list(await source(market, timeframe, since)) if source is not None else []
 
     # ----- listeners ----------------------------------------------------------------------
     def add_tick_listener(self, callback: Callable[[Tick], None]) -> Callable[[], None]:
