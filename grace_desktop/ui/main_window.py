@@ -7,11 +7,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from grace_desktop.launch import seconds_since_launch
 from grace_desktop.storage import AlertRecord
 from grace_desktop.ui.alerts_panel import AlertsPanel
-from grace_desktop.ui.chart_panel import ChartPanel
 from grace_desktop.ui.journal_panel import JournalPanel
 from grace_desktop.ui.order_ticket import OrderTicket
 from grace_desktop.ui.positions_panel import PositionsPanel
@@ -35,6 +35,9 @@ from grace_desktop.ui.settings_panel import SettingsPanel
 from grace_desktop.ui.status_bar import TradingStatusBar
 from grace_desktop.ui.tasks import TaskKeeper
 from grace_desktop.ui.tray import TrayController
+
+if TYPE_CHECKING:  # the chart (pyqtgraph + numpy) is imported after the first paint: see `chart`
+    from grace_desktop.ui.chart_panel import ChartPanel
 
 log = logging.getLogger(__name__)
 
@@ -72,9 +75,15 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._closed = asyncio.Event()
         self.painted = False
+        self.painted_since_launch = 0.0  # seconds from process launch to the first paint
+        self._first_paint = asyncio.Event()
+        self._after_first_paint: list[Callable[[], Any]] = [lambda: self.chart]
 
-        self.chart = ChartPanel(parent=self)
-        self.setCentralWidget(self.chart)
+        # A placeholder until the chart is built right after the first paint (or when first used).
+        self._chart: ChartPanel | None = None
+        placeholder = QWidget(self)
+        placeholder.setObjectName("chartPlaceholder")
+        self.setCentralWidget(placeholder)
         self.ticket = OrderTicket(parent=self)
         self.positions = PositionsPanel(parent=self)
         self.journal = JournalPanel(self.tasks, self)
@@ -108,6 +117,43 @@ class MainWindow(QMainWindow):
         self.ticket.exits.toggled.connect(self._on_exits_toggled)
 
     # --- construction -------------------------------------------------------------------
+    @property
+    def chart(self) -> ChartPanel:
+        """The chart panel, built on first use: importing pyqtgraph and numpy costs about 0.3 s, which
+        the first paint does not wait for."""
+        if self._chart is None:
+            from grace_desktop.ui.chart_panel import ChartPanel
+
+            self._chart = ChartPanel(parent=self)
+            self.setCentralWidget(self._chart)
+        return self._chart
+
+    def after_first_paint(self, build: Callable[[], Any]) -> None:
+        """Run `build` once the window has been painted (at once if it already was): the hook for
+        whatever the first paint does not need."""
+        if self.painted:
+            build()
+        else:
+            self._after_first_paint.append(build)
+
+    async def first_paint(self, timeout: float = 2.0) -> None:
+        """Wait for the first paint of a shown window (a hidden one returns at once), at most `timeout`."""
+        if self.painted or not self.isVisible():
+            return
+        try:
+            await asyncio.wait_for(self._first_paint.wait(), timeout)
+        except TimeoutError:
+            log.debug("no paint within %.1f s; building the rest of the window anyway", timeout)
+
+    def _run_after_first_paint(self) -> None:
+        builds, self._after_first_paint = self._after_first_paint, []
+        for build in builds:
+            try:
+                build()
+            except Exception as exc:
+                log.exception("building after the first paint failed")
+                self._on_task_error("window", exc)
+
     def _fit_to_screen(self, width: int, height: int) -> None:
         """Default size, shrunk to the screen's free area so nothing starts off-screen on a small display."""
         screen = self.screen() or QApplication.primaryScreen()
@@ -245,7 +291,11 @@ class MainWindow(QMainWindow):
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         super().paintEvent(event)
-        self.painted = True
+        if not self.painted:
+            self.painted = True
+            self.painted_since_launch = seconds_since_launch()
+            self._first_paint.set()
+            QtCore.QTimer.singleShot(0, self._run_after_first_paint)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         # Shutdown is async (stop services, close storage); the window goes away when it is done.
