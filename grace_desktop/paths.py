@@ -23,16 +23,14 @@ def resources_dir() -> Path:
     """`resources/` of a source checkout (next to the package), else the installed package data."""
     if (_PACKAGE.parent / "pyproject.toml").is_file() and _CHECKOUT.is_dir():
         return _CHECKOUT
-    try:
-        installed = resources.files("grace_desktop.resources")
-    except ModuleNotFoundError:
-        log.warning("grace_desktop.resources is not installed and there is no checkout next to the package: "
-                    "the app runs without its stylesheet, icons and sample candles")
-        return _CHECKOUT
-    if not isinstance(installed, Path):  # e.g. a zip import; the stylesheet and icons need real files
-        log.warning("grace_desktop.resources is not a folder on disk (%s); resources unavailable", installed)
-        return _CHECKOUT
-    return installed
+    # The package data grace_desktop.resources, located through grace_desktop's resource reader (a
+    # folder in site-packages, or in a PyInstaller bundle's _internal/).
+    installed = resources.files("grace_desktop") / "resources"
+    if isinstance(installed, Path) and installed.is_dir():
+        return installed
+    log.warning("no resources next to the package (%s): the app runs without its stylesheet, icons and "
+                "sample candles", installed)
+    return _CHECKOUT
 
 
 def asset(relative: str) -> Path | None:
