@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 SETTINGS_FILE = "grace-desktop-ui.ini"
 # Bump when the dock set changes so an old saved state is not applied to a different layout.
 LAYOUT_VERSION = 1
+BOTTOM_DOCK_HEIGHT = 300  # positions / journal / settings, below the chart
 
 SHORTCUTS = {
     "buy": "Ctrl+B",
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
 
         # A placeholder until the chart is built right after the first paint (or when first used).
         self._chart: ChartPanel | None = None
+        self._layout_restored = False
         placeholder = QWidget(self)
         placeholder.setObjectName("chartPlaceholder")
         self.setCentralWidget(placeholder)
@@ -107,7 +109,7 @@ class MainWindow(QMainWindow):
         self._fit_to_screen(1500, 920)
         self._fit_ticket()
         self.resizeDocks([self.docks["ticket"]], [390], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["positions"]], [300], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["positions"]], [BOTTOM_DOCK_HEIGHT], Qt.Orientation.Vertical)
         self._default_state = self.saveState(LAYOUT_VERSION)
 
         self.tray = TrayController(self) if use_tray else None
@@ -126,6 +128,10 @@ class MainWindow(QMainWindow):
 
             self._chart = ChartPanel(parent=self)
             self.setCentralWidget(self._chart)
+            if not self._layout_restored:  # sized against the placeholder, the bottom docks took its height
+                # (once the new central widget is laid out: resizing in the same pass has no effect)
+                QtCore.QTimer.singleShot(0, self, lambda: self.resizeDocks(
+                    [self.docks["positions"]], [BOTTOM_DOCK_HEIGHT], Qt.Orientation.Vertical))
         return self._chart
 
     def after_first_paint(self, build: Callable[[], Any]) -> None:
@@ -241,8 +247,10 @@ class MainWindow(QMainWindow):
         state = self.qsettings.value("window/state")
         if isinstance(geometry, QtCore.QByteArray):
             self.restoreGeometry(geometry)
-        if isinstance(state, QtCore.QByteArray) and not self.restoreState(state, LAYOUT_VERSION):
-            log.info("saved window layout is from another version; using the default")
+        if isinstance(state, QtCore.QByteArray):
+            self._layout_restored = self.restoreState(state, LAYOUT_VERSION)
+            if not self._layout_restored:
+                log.info("saved window layout is from another version; using the default")
 
     def save_layout(self) -> None:
         self.qsettings.setValue("window/geometry", self.saveGeometry())

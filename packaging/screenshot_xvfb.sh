@@ -1,0 +1,37 @@
+#!/bin/sh
+# A screenshot of the packaged app's window on a real X server (Xvfb), the way a user sees it:
+#
+#   packaging/screenshot_xvfb.sh [EXECUTABLE] [OUT.png] [PYTHON]
+#
+# EXECUTABLE defaults to the one-folder build; PYTHON (with PySide6, the dev venv) only grabs the
+# screen. The app runs with a fresh data dir on the paper venue and is closed with SIGTERM.
+set -eu
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+EXE="${1:-$ROOT/build/package/dist/grace-desktop/grace-desktop}"
+SHOT="${2:-$ROOT/docs/screenshot-packaged.png}"
+PY="${3:-$ROOT/.venv/bin/python}"
+DISPLAY_NUM="${XVFB_DISPLAY:-:97}"
+WORK="$(mktemp -d /tmp/grace-shot.XXXXXX)"
+Xvfb "$DISPLAY_NUM" -screen 0 1600x1000x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+XVFB=$!
+APP=""
+cleanup() {
+  [ -n "$APP" ] && kill -TERM "$APP" 2>/dev/null && wait "$APP" 2>/dev/null
+  kill "$XVFB" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+sleep 1
+(cd "$WORK" && exec env -i HOME="$WORK" PATH=/usr/bin:/bin LANG=C.UTF-8 DISPLAY="$DISPLAY_NUM" QT_QPA_PLATFORM=xcb \
+  "$EXE" --data-dir "$WORK/data") >"$WORK/app.log" 2>&1 &
+APP=$!
+sleep "${SHOT_DELAY:-8}"  # start-up, then a few seconds of simulated prices on the chart
+kill -0 "$APP" 2>/dev/null || { cat "$WORK/app.log"; echo "screenshot: the app exited early"; exit 1; }
+DISPLAY="$DISPLAY_NUM" QT_QPA_PLATFORM=xcb "$PY" - "$SHOT" <<'GRAB'
+import sys
+from PySide6.QtGui import QGuiApplication
+app = QGuiApplication(sys.argv[:1])
+image = app.primaryScreen().grabWindow(0)
+assert not image.isNull() and image.save(sys.argv[1]), "could not grab the screen"
+print(f"screenshot: {image.width()}x{image.height()} -> {sys.argv[1]}")
+GRAB
