@@ -24,6 +24,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from grace_desktop.startup_imports import import_sqlite_utils_without_numpy
+
+import_sqlite_utils_without_numpy()  # before storage: numpy loads with the chart, after the first paint
+
 import qasync  # noqa: E402
 
 from grace_desktop.services.container import build_services, check_venue  # noqa: E402
