@@ -31,7 +31,13 @@ DISPLAY="$DISPLAY_NUM" QT_QPA_PLATFORM=xcb "$PY" - "$SHOT" <<'GRAB'
 import sys
 from PySide6.QtGui import QGuiApplication
 app = QGuiApplication(sys.argv[:1])
-image = app.primaryScreen().grabWindow(0)
-assert not image.isNull() and image.save(sys.argv[1]), "could not grab the screen"
+image = app.primaryScreen().grabWindow(0).toImage()
+assert not image.isNull(), "could not grab the screen"
+# No window manager: the window sits at the top left; crop the black root window around it.
+black = image.pixel(image.width() - 1, image.height() - 1)
+right = max(x for x in range(image.width()) if image.pixel(x, 40) != black) + 1
+bottom = max(y for y in range(image.height()) if image.pixel(40, y) != black) + 1
+image = image.copy(0, 0, right, bottom)
+assert image.save(sys.argv[1]), "could not save the screenshot"
 print(f"screenshot: {image.width()}x{image.height()} -> {sys.argv[1]}")
 GRAB
