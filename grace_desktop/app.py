@@ -30,6 +30,7 @@ import_sqlite_utils_without_numpy()  # before storage: numpy loads with the char
 
 import qasync  # noqa: E402
 
+from grace_desktop.launch import seconds_since_launch  # noqa: E402
 from grace_desktop.services.container import build_services, check_venue  # noqa: E402
 from grace_desktop.services.runner import (  # noqa: E402
     failure_line,
@@ -111,19 +112,18 @@ async def _start_services(
 
 
 async def _run(app: QApplication, args: Any) -> int:
-    started = time.perf_counter()
     smoke = bool(getattr(args, "gui_smoke", False))
     debug = bool(getattr(args, "debug", False))
     venue = getattr(args, "venue", "paper")
     notifier = _WindowNotifier()
     uninstall = install_error_hooks(asyncio.get_running_loop(), notifier)
     try:
-        return await _run_window(args, notifier, started=started, smoke=smoke, debug=debug, venue=venue)
+        return await _run_window(args, notifier, smoke=smoke, debug=debug, venue=venue)
     finally:
         uninstall()
 
 
-async def _run_window(args: Any, notifier: _WindowNotifier, *, started: float, smoke: bool, debug: bool,
+async def _run_window(args: Any, notifier: _WindowNotifier, *, smoke: bool, debug: bool,
                       venue: str) -> int:
     try:
         # Everything that can refuse to start, before the window: venue, data dir, lock, grace.db.
@@ -148,12 +148,12 @@ async def _run_window(args: Any, notifier: _WindowNotifier, *, started: float, s
         return await _startup_failed(exc, debug=debug, dialog=not smoke)
     _close_on_signals(window)
     if smoke:
-        return await _smoke(window, started)
+        return await _smoke(window)
     await window.wait_closed()
     return 0
 
 
-async def _smoke(window: MainWindow, started: float) -> int:
+async def _smoke(window: MainWindow) -> int:
     """The window painted, the first prices on the chart, painted again with them, then an orderly exit."""
     deadline = time.monotonic() + SMOKE_TIMEOUT
     await window.first_paint(timeout=SMOKE_TIMEOUT)
@@ -164,7 +164,7 @@ async def _smoke(window: MainWindow, started: float) -> int:
         await asyncio.sleep(0.01)
     priced = painted and trading.mark(window.chart.market) is not None
     frame = window.grab() if priced else None  # renders every widget, the chart with its prices included
-    elapsed = time.perf_counter() - started
+    elapsed = seconds_since_launch()
     window.close()
     await window.wait_closed()
     if not painted:
@@ -174,7 +174,7 @@ async def _smoke(window: MainWindow, started: float) -> int:
         print(f"gui-smoke: no price for {window.chart.market} within {SMOKE_TIMEOUT:g}s", file=sys.stderr)
         return 1
     print(f"gui-smoke ok: first paint after {first_paint:.3f}s from launch, "
-          f"{window.chart.market} priced and painted after {elapsed:.3f}s")
+          f"{window.chart.market} priced and painted at {elapsed:.3f}s")
     return 0
 
 

@@ -85,10 +85,8 @@ BACKGROUND = "#0d1117"
 @cache
 def icon(name: str) -> QIcon:
     """Icon `name` from resources/icons (svg preferred); an empty icon, with a warning, if it is missing."""
-    png = RESOURCES / "icons" / f"{name}.png"
-    path = asset(f"icons/{name}.svg") if not png.is_file() else RESOURCES / "icons" / f"{name}.svg"
-    if path is not None and not path.is_file():
-        path = png
+    svg, png = RESOURCES / "icons" / f"{name}.svg", RESOURCES / "icons" / f"{name}.png"
+    path = svg if svg.is_file() else png if png.is_file() else asset(f"icons/{name}.svg")  # asset() warns
     return QIcon(str(path)) if path is not None else QIcon()
 
 
