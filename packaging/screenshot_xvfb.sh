@@ -12,12 +12,14 @@ SHOT="${2:-$ROOT/docs/screenshot-packaged.png}"
 PY="${3:-$ROOT/.venv/bin/python}"
 DISPLAY_NUM="${XVFB_DISPLAY:-:97}"
 WORK="$(mktemp -d /tmp/grace-shot.XXXXXX)"
+if [ -e "/tmp/.X11-unix/X${DISPLAY_NUM#:}" ]; then echo "screenshot: display $DISPLAY_NUM is in use (XVFB_DISPLAY=:N)"; exit 1; fi
 Xvfb "$DISPLAY_NUM" -screen 0 1600x1000x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
 XVFB=$!
 APP=""
 cleanup() {
-  [ -n "$APP" ] && kill -TERM "$APP" 2>/dev/null && wait "$APP" 2>/dev/null
-  kill "$XVFB" 2>/dev/null || true
+  set +e  # a failed kill (the app already gone) must not skip stopping Xvfb
+  if [ -n "$APP" ]; then kill -TERM "$APP" 2>/dev/null; wait "$APP" 2>/dev/null; fi
+  kill "$XVFB" 2>/dev/null
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
