@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 APT_PACKAGES := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 xvfb
 
-.PHONY: run test system-deps deps bench screenshots clean
+.PHONY: run test system-deps deps bench screenshots clean package package-check
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -49,6 +49,20 @@ screenshots: deps
 	DISPLAY=$(SHOT_DISPLAY) QT_QPA_PLATFORM=xcb $(PY) tests/ui/make_screenshots.py docs/ && \
 	DISPLAY=$(SHOT_DISPLAY) QT_QPA_PLATFORM=xcb $(PY) tests/ui/make_tray_screenshots.py docs/; rc=$$?; \
 	kill $$tray $$xvfb; exit $$rc
+
+# Linux packages (packaging/README.md): the PyInstaller one-folder bundle, a .deb and an AppDir with
+# its squashfs image, sizes printed. `package-check` then runs them outside the repository.
+PACKAGE_APT := binutils squashfs-tools desktop-file-utils dpkg
+$(VENV)/.package: $(STAMP)
+	$(PY) -m pip install -q -e '.[test,package]'
+	touch $@
+
+package: deps $(VENV)/.package
+	$(MAKE) --no-print-directory system-deps APT_PACKAGES="$(PACKAGE_APT)"
+	packaging/build_linux.sh $(PY)
+
+package-check: package
+	packaging/check_bundle.sh --no-build $(PY)
 
 bench: deps
 	for f in tests/benchmarks/bench_*.py; do QT_QPA_PLATFORM=offscreen $(PY) $$f || exit 1; done

@@ -24,8 +24,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from grace_desktop.startup_imports import import_sqlite_utils_without_numpy
+
+import_sqlite_utils_without_numpy()  # before storage: numpy loads with the chart, after the first paint
+
 import qasync  # noqa: E402
 
+from grace_desktop.launch import seconds_since_launch  # noqa: E402
 from grace_desktop.services.container import build_services  # noqa: E402
 from grace_desktop.services.runner import (  # noqa: E402
     failure_line,
@@ -36,7 +41,6 @@ from grace_desktop.services.runner import (  # noqa: E402
 )
 from grace_desktop.storage import AlertRecord, Storage, open_storage, resolve_data_dir  # noqa: E402
 from grace_desktop.storage.paths import private_file  # noqa: E402
-from grace_desktop.ui.controller import TradingController  # noqa: E402
 from grace_desktop.ui.main_window import SETTINGS_FILE, MainWindow  # noqa: E402
 from grace_desktop.ui.qt import QApplication, QSettings, QTimer, create_qapp  # first: pins qasync to PySide6
 from grace_desktop.ui.startup_dialogs import show_startup_failure, wait_finished  # noqa: E402
@@ -112,23 +116,26 @@ async def _start_services(
     services = await build_services(store, venue, mango_url=mango_url, **options)
     window.add_cleanup(services.stop)  # runs before store.close: cleanups go last-added first
     window.services = services  # type: ignore[attr-defined]
+    # The controller drives the chart (pyqtgraph + numpy): imported once the window is on screen.
+    await window.first_paint()
+    from grace_desktop.ui.controller import TradingController
+
     window.controller = TradingController(window, services)  # type: ignore[attr-defined]
 
 
 async def _run(app: QApplication, args: Any) -> int:
-    started = time.perf_counter()
     smoke = bool(getattr(args, "gui_smoke", False))
     debug = bool(getattr(args, "debug", False))
     venue = getattr(args, "venue", "paper")
     notifier = _WindowNotifier()
     uninstall = install_error_hooks(asyncio.get_running_loop(), notifier)
     try:
-        return await _run_window(args, notifier, started=started, smoke=smoke, debug=debug, venue=venue)
+        return await _run_window(args, notifier, smoke=smoke, debug=debug, venue=venue)
     finally:
         uninstall()
 
 
-async def _run_window(args: Any, notifier: _WindowNotifier, *, started: float, smoke: bool, debug: bool,
+async def _run_window(args: Any, notifier: _WindowNotifier, *, smoke: bool, debug: bool,
                       venue: str) -> int:
     try:
         # Everything that can refuse to start, before the window: venue, data dir, lock, grace.db.
@@ -153,19 +160,33 @@ async def _run_window(args: Any, notifier: _WindowNotifier, *, started: float, s
         return await _startup_failed(exc, debug=debug, dialog=not smoke)
     _close_on_signals(window)
     if smoke:
-        deadline = time.monotonic() + SMOKE_TIMEOUT
-        while not window.painted and time.monotonic() < deadline:
-            await asyncio.sleep(0.005)
-        painted = window.painted
-        elapsed = time.perf_counter() - started
-        window.close()
-        await window.wait_closed()
-        if not painted:
-            print("gui-smoke: the window was never painted", file=sys.stderr)
-            return 1
-        print(f"gui-smoke ok: first paint after {elapsed:.3f}s")
-        return 0
+        return await _smoke(window)
     await window.wait_closed()
+    return 0
+
+
+async def _smoke(window: MainWindow) -> int:
+    """The window painted, the first prices on the chart, painted again with them, then an orderly exit."""
+    deadline = time.monotonic() + SMOKE_TIMEOUT
+    await window.first_paint(timeout=SMOKE_TIMEOUT)
+    painted = window.painted
+    first_paint = window.painted_since_launch
+    trading = window.services.trading  # type: ignore[attr-defined]
+    while painted and trading.mark(window.chart.market) is None and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    priced = painted and trading.mark(window.chart.market) is not None
+    frame = window.grab() if priced else None  # renders every widget, the chart with its prices included
+    elapsed = seconds_since_launch()
+    window.close()
+    await window.wait_closed()
+    if not painted:
+        print("gui-smoke: the window was never painted", file=sys.stderr)
+        return 1
+    if frame is None or frame.isNull():
+        print(f"gui-smoke: no price for {window.chart.market} within {SMOKE_TIMEOUT:g}s", file=sys.stderr)
+        return 1
+    print(f"gui-smoke ok: first paint after {first_paint:.3f}s from launch, "
+          f"{window.chart.market} priced and painted at {elapsed:.3f}s")
     return 0
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from grace_desktop import __version__
+from grace_desktop import __version__, launch  # noqa: F401  (launch: the start-up clock's fallback origin)
 
 VENUES = ("paper", "mango_v3", "spot")
 

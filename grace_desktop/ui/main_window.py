@@ -7,11 +7,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from grace_desktop.launch import seconds_since_launch
 from grace_desktop.storage import AlertRecord
 from grace_desktop.ui.alerts_panel import AlertsPanel
-from grace_desktop.ui.chart_panel import ChartPanel
 from grace_desktop.ui.journal_panel import JournalPanel
 from grace_desktop.ui.order_ticket import OrderTicket
 from grace_desktop.ui.orders_panel import OrdersPanel
@@ -37,11 +37,15 @@ from grace_desktop.ui.status_bar import TradingStatusBar
 from grace_desktop.ui.tasks import TaskKeeper
 from grace_desktop.ui.tray import TrayController
 
+if TYPE_CHECKING:  # the chart (pyqtgraph + numpy) is imported after the first paint: see `chart`
+    from grace_desktop.ui.chart_panel import ChartPanel
+
 log = logging.getLogger(__name__)
 
 SETTINGS_FILE = "grace-desktop-ui.ini"
 # Bump when the dock set changes so an old saved state is not applied to a different layout.
 LAYOUT_VERSION = 2
+BOTTOM_DOCK_HEIGHT = 300  # positions / journal / settings, below the chart
 
 SHORTCUTS = {
     "buy": "Ctrl+B",
@@ -77,9 +81,16 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._closed = asyncio.Event()
         self.painted = False
+        self.painted_since_launch = 0.0  # seconds from process launch to the first paint
+        self._first_paint = asyncio.Event()
+        self._after_first_paint: list[Callable[[], Any]] = [lambda: self.chart]
 
-        self.chart = ChartPanel(parent=self)
-        self.setCentralWidget(self.chart)
+        # A placeholder until the chart is built right after the first paint (or when first used).
+        self._chart: ChartPanel | None = None
+        self._layout_restored = False
+        placeholder = QWidget(self)
+        placeholder.setObjectName("chartPlaceholder")
+        self.setCentralWidget(placeholder)
         self.ticket = OrderTicket(parent=self)
         self.positions = PositionsPanel(parent=self)
         self.orders_panel = OrdersPanel(self)
@@ -106,7 +117,7 @@ class MainWindow(QMainWindow):
         self._fit_to_screen(1500, 920)
         self._fit_ticket()
         self.resizeDocks([self.docks["ticket"]], [390], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["positions"]], [300], Qt.Orientation.Vertical)
+        self.resizeDocks([self.docks["positions"]], [BOTTOM_DOCK_HEIGHT], Qt.Orientation.Vertical)
         self._default_state = self.saveState(LAYOUT_VERSION)
 
         self.tray = TrayController(self) if use_tray else None
@@ -118,6 +129,47 @@ class MainWindow(QMainWindow):
         self.ticket.exits.toggled.connect(self._on_exits_toggled)
 
     # --- construction -------------------------------------------------------------------
+    @property
+    def chart(self) -> ChartPanel:
+        """The chart panel, built on first use: importing pyqtgraph and numpy costs about 0.3 s, which
+        the first paint does not wait for."""
+        if self._chart is None:
+            from grace_desktop.ui.chart_panel import ChartPanel
+
+            self._chart = ChartPanel(parent=self)
+            self.setCentralWidget(self._chart)
+            if not self._layout_restored:  # sized against the placeholder, the bottom docks took its height
+                # (once the new central widget is laid out: resizing in the same pass has no effect)
+                QtCore.QTimer.singleShot(0, self, lambda: self.resizeDocks(
+                    [self.docks["positions"]], [BOTTOM_DOCK_HEIGHT], Qt.Orientation.Vertical))
+        return self._chart
+
+    def after_first_paint(self, build: Callable[[], Any]) -> None:
+        """Run `build` once the window has been painted (at once if it already was): the hook for
+        whatever the first paint does not need."""
+        if self.painted:
+            build()
+        else:
+            self._after_first_paint.append(build)
+
+    async def first_paint(self, timeout: float = 2.0) -> None:
+        """Wait for the first paint of a shown window (a hidden one returns at once), at most `timeout`."""
+        if self.painted or not self.isVisible():
+            return
+        try:
+            await asyncio.wait_for(self._first_paint.wait(), timeout)
+        except TimeoutError:
+            log.debug("no paint within %.1f s; building the rest of the window anyway", timeout)
+
+    def _run_after_first_paint(self) -> None:
+        builds, self._after_first_paint = self._after_first_paint, []
+        for build in builds:
+            try:
+                build()
+            except Exception as exc:
+                log.exception("building after the first paint failed")
+                self._on_task_error("window", exc)
+
     def _fit_to_screen(self, width: int, height: int) -> None:
         """Default size, shrunk to the screen's free area so nothing starts off-screen on a small display."""
         screen = self.screen() or QApplication.primaryScreen()
@@ -219,8 +271,10 @@ class MainWindow(QMainWindow):
         state = self.qsettings.value("window/state")
         if isinstance(geometry, QtCore.QByteArray):
             self.restoreGeometry(geometry)
-        if isinstance(state, QtCore.QByteArray) and not self.restoreState(state, LAYOUT_VERSION):
-            log.info("saved window layout is from another version; using the default")
+        if isinstance(state, QtCore.QByteArray):
+            self._layout_restored = self.restoreState(state, LAYOUT_VERSION)
+            if not self._layout_restored:
+                log.info("saved window layout is from another version; using the default")
 
     def save_layout(self) -> None:
         self.qsettings.setValue("window/geometry", self.saveGeometry())
@@ -269,7 +323,11 @@ class MainWindow(QMainWindow):
 
     def paintEvent(self, event: QtGui.QPaintEvent) -> None:
         super().paintEvent(event)
-        self.painted = True
+        if not self.painted:
+            self.painted = True
+            self.painted_since_launch = seconds_since_launch()
+            self._first_paint.set()
+            QtCore.QTimer.singleShot(0, self._run_after_first_paint)
 
     def closeEvent(self, event: QtGui.QCloseEvent) -> None:
         # Shutdown is async (stop services, close storage); the window goes away when it is done.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import cache
 
-from grace_desktop.paths import resources_dir
+from grace_desktop.paths import asset, resources_dir
 
 os.environ.setdefault("QT_API", "pyside6")
 
@@ -84,17 +84,16 @@ BACKGROUND = "#0d1117"
 
 @cache
 def icon(name: str) -> QIcon:
-    """Icon `name` from resources/icons (svg preferred); an empty icon if it is missing."""
-    for ext in ("svg", "png"):
-        path = RESOURCES / "icons" / f"{name}.{ext}"
-        if path.exists():
-            return QIcon(str(path))
-    return QIcon()
+    """Icon `name` from resources/icons (svg preferred); an empty icon, with a warning, if it is missing."""
+    svg, png = RESOURCES / "icons" / f"{name}.svg", RESOURCES / "icons" / f"{name}.png"
+    path = svg if svg.is_file() else png if png.is_file() else asset(f"icons/{name}.svg")  # asset() warns
+    return QIcon(str(path)) if path is not None else QIcon()
 
 
 def stylesheet(name: str = "dark") -> str:
-    path = RESOURCES / "style" / f"{name}.qss"
-    return path.read_text(encoding="utf-8") if path.exists() else ""
+    """The theme; an empty one (Qt's Fusion look), with a warning, if the file is missing."""
+    path = asset(f"style/{name}.qss")
+    return path.read_text(encoding="utf-8") if path is not None else ""
 
 
 def create_qapp(argv: list[str] | None = None) -> QApplication:
