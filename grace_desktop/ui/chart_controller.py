@@ -19,6 +19,7 @@ from typing import Any
 from grace_desktop.services.exit_levels import preview_level, set_exit_level
 from grace_desktop.services.order_moves import describe_move, move_order
 from grace_desktop.ui import formatting as fmt
+from grace_desktop.ui.candles_series import CandleBook
 from grace_desktop.ui.chart_types import MarkerLine
 from grace_desktop.ui.price_history import PriceHistoryKeeper
 from grace_desktop.ui.qt import QTimer
@@ -44,7 +45,7 @@ class ChartController:
         self.venue = services.selector.venues.get(self.venue_name)
         self.history = PriceHistoryKeeper(self.chart.book, services.store, self.venue_name, self.venue,
                                           window.tasks, self.chart.history_loaded, window)
-        window.add_cleanup(self.history.close)
+        window.add_cleanup(lambda: self.history.close())  # whichever venue's keeper is current then
         self._busy: set[str] = set()
         self._orders: dict[str, Any] = {}  # client id -> resting Order drawn on the chart
         c = self.chart
@@ -71,6 +72,24 @@ class ChartController:
     @property
     def account(self) -> str:
         return self.window.ticket.account_combo.currentText() or self.controller.account
+
+    def switch_venue(self) -> None:
+        """The primary venue changed (a Mango account connected or removed): the chart shows that
+        venue's prices, so its candles, stored history and order book replace the old venue's."""
+        name = self.services.selector.primary
+        if name == self.venue_name:
+            return
+        self.window.tasks.spawn(self.history.close(), "save price history")  # the old venue's last bars
+        self.chart.book = CandleBook()
+        self.venue_name, self.venue = name, self.services.selector.venues.get(name)
+        self.history = PriceHistoryKeeper(self.chart.book, self.services.store, self.venue_name, self.venue,
+                                          self.window.tasks, self.chart.history_loaded, self.window)
+        if getattr(self.venue, "orderbook", None) is not None:
+            self.book_timer.start()
+        else:
+            self.book_timer.stop()
+        self.chart.history_loaded(self.chart.market, self.chart.timeframe)  # an empty series until loaded
+        self.on_series()
 
     # --- history ------------------------------------------------------------------------
     def on_series(self) -> None:

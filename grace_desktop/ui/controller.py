@@ -22,7 +22,6 @@ from grace_desktop.ui.chart_controller import ChartController
 from grace_desktop.ui.chart_panel import ChartLevels
 from grace_desktop.ui.main_window import MainWindow
 from grace_desktop.ui.orders_controller import OrdersController
-from grace_desktop.ui.price_history import PriceHistory
 from grace_desktop.ui.qt import QTimer
 from grace_desktop.ui.ticket_preview import TicketOrder, TicketPreview
 from grace_desktop.ui.tray import TrayPosition
@@ -227,7 +226,7 @@ class TradingController:
     def _show_account_status(self) -> None:
         settings = self.trading.settings(self.account)
         self.window.status.set_portfolio(self.trading.portfolio(self.account), settings.max_account_leverage,
-                                         self.trading.markets())
+                                         self.trading.markets(), self.trading.reserved_margin(self.account))
 
     def refresh_levels(self) -> None:
         """Entry, TP, SL, trailing and liquidation lines for the chart's market."""
@@ -330,7 +329,7 @@ class TradingController:
             # The window quotes the primary venue: another venue's prices must not value these positions.
             self.bridge.primary_venue = self.services.selector.primary
             w.positions.model.primary_venue = self.services.selector.primary
-            w.chart.history = PriceHistory(w.chart.history.capacity)
+            self.chart_data.switch_venue()
         w.positions.model.set_markets(specs)
         w.chart.set_markets(sorted(specs), {m: spec.tick_size for m, spec in specs.items()})
         w.ticket.set_backend(self.trading, [w.ticket.account_combo.itemText(i)

@@ -68,20 +68,23 @@ class TradingStatusBar(QStatusBar):
         self.auto_label.setText(f"<span style='color:{colour}'>auto-trading {'on' if on else 'off'}</span>")
 
     def set_portfolio(self, portfolio: Portfolio | None, max_account_leverage: float = 5.0,
-                      specs: Mapping[str, MarketSpec] | None = None) -> None:
-        """`specs` (the markets' margins) are needed for a Mango account, whose free collateral is init health."""
+                      specs: Mapping[str, MarketSpec] | None = None, reserved: float = 0.0) -> None:
+        """`specs` (the markets' margins) are needed for a Mango account, whose free collateral is init health.
+        `reserved`: margin the account's resting orders hold, not free for a new order (the ticket's figure)."""
         if portfolio is None:
             for label, name in ((self.equity_label, "Equity"), (self.free_label, "Free"), (self.leverage_label, "Leverage")):
                 label.setText(f"<span style='color:{MUTED}'>{name}</span> —")
             return
         equity = margin.equity(portfolio)
-        free = mango_health.free_collateral(portfolio, specs or {})
+        free = mango_health.free_collateral(portfolio, specs or {}) - max(0.0, reserved)
         lev = mango_health.account_leverage(portfolio) if mango_health.is_cross(portfolio) else \
             margin.account_leverage(portfolio)
         # Amber from 60 % of the account's leverage limit, red at the limit.
         lev_colour = RED if lev >= max_account_leverage else AMBER if lev >= 0.6 * max_account_leverage else TEXT
         self.equity_label.setText(f"<span style='color:{MUTED}'>Equity</span> {fmt.money(equity)}")
         self.free_label.setText(f"<span style='color:{MUTED}'>Free</span> {fmt.money(free)}")
+        self.free_label.setToolTip(f"Free collateral, net of {fmt.money(reserved)} held by resting orders"
+                                   if reserved > 0 else "Free collateral")
         self.leverage_label.setText(
             f"<span style='color:{MUTED}'>Leverage</span> <span style='color:{lev_colour}'>{fmt.leverage(lev)}</span>"
         )

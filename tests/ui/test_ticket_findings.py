@@ -11,7 +11,7 @@ import asyncio
 import pytest
 
 from grace_desktop.app import create_main_window
-from grace_desktop.domain import margin
+from grace_desktop.domain import mango_health, margin
 from grace_desktop.domain.order_checks import guard_trigger
 from grace_desktop.domain.position_after import position_after
 from grace_desktop.services.trade_types import TradeConditions
@@ -196,6 +196,10 @@ async def test_7_free_collateral_is_net_of_resting_orders_and_max_is_what_the_ve
     assert rest.success and rest.order.status.value == "open", rest.message
     held = 0.1 * 54_000 / 3  # margin the venue holds (plus the maker fee, a rebate here: none)
     assert trading.reserved_margin("paper") == pytest.approx(held)
+    # The status bar's Free is the same figure as the ticket's: net of what the order holds (QA 4).
+    free = mango_health.free_collateral(trading.portfolio("paper"), trading.markets()) - held
+    await wait_until(lambda: fmt.money(free) in window.status.free_label.text(), what="status bar Free net of orders")
+    assert "held by resting orders" in window.status.free_label.toolTip()
     ticket = prepare(window, BTC, "buy", 3)
     ticket.fill_max_size()
     size = ticket.preview.size
