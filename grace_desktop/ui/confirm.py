@@ -29,19 +29,9 @@ def ask(parent: QWidget, name: str, title: str, text: str, on_yes: Callable[[], 
     return box
 
 
-def parse_number(text: str) -> float | None:
-    """A number as the user's locale writes it (then as plain C notation); None when empty.
+def parse_number(text: str, field: str = "value") -> float | None:
+    """A number as the user's locale writes it (ui.number_input: what is ambiguous there is
+    refused, never guessed); None when empty. Raises DomainError (a ValueError) naming `field`."""
+    from grace_desktop.ui.number_input import NumberReader
 
-    Raises ValueError naming what was typed when it is not a number in either.
-    """
-    from grace_desktop.ui.qt import QtCore
-
-    text = text.strip()
-    if not text:
-        return None
-    value, ok = QtCore.QLocale().toDouble(text)
-    if not ok and "," not in text:  # a comma is never guessed at: in C notation it has no meaning
-        value, ok = QtCore.QLocale.c().toDouble(text)
-    if not ok:
-        raise ValueError(f"not a number: {text!r}")
-    return float(value)
+    return NumberReader().parse(field, text)

@@ -234,9 +234,9 @@ class OrdersPanel(QWidget):
         if row is None:
             return False
         try:
-            value = parse_number(self.edit.text())
+            value = parse_number(self.edit.text(), "new level")
         except ValueError as exc:
-            value, why = None, str(exc)
+            value, why = None, getattr(exc, "detail", str(exc))
         else:
             why = "enter a value" if value is None else f"must be more than 0, got {value:g}"
         if value is None or value <= 0:

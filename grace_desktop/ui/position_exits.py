@@ -61,10 +61,10 @@ class PositionExitsEditor(QWidget):
         for key, edit, what in (("take_profit", self.tp_edit, "take-profit"), ("stop_loss", self.sl_edit, "stop-loss"),
                                 ("trailing_percent", self.trail_edit, "trailing %")):
             try:
-                value = parse_number(edit.text())
+                value = parse_number(edit.text(), what)
             except ValueError as exc:
                 mark_invalid(edit, True)
-                set_role(self.status, f"{what}: {exc}", "error")
+                set_role(self.status, str(exc), "error")
                 return None
             if value is not None and value <= 0:
                 mark_invalid(edit, True)

@@ -13,6 +13,7 @@ from typing import Any
 
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.settings import AccountSettings
+from grace_desktop.ui.number_input import NumberReader
 from grace_desktop.ui.qt import (
     MUTED,
     QCheckBox,
@@ -185,14 +186,21 @@ class SettingsPanel(QWidget):
             if isinstance(editor, QCheckBox):
                 editor.setChecked(bool(value))
             else:
-                editor.setText(f"{value:g}")
+                editor.setText(self.locale().toString(float(value), "g", 12))
                 mark_invalid(editor, False)
 
     def values(self) -> dict[str, Any]:
-        return {
-            name: editor.isChecked() if isinstance(editor, QCheckBox) else editor.text().strip()
-            for name, editor in self.editors.items()
-        }
+        """The fields as typed; numbers read in the user's locale ("0,5" is a half where the comma
+        is the decimal mark; what is ambiguous there raises DomainError naming the field)."""
+        reader = NumberReader(self.locale())
+        out: dict[str, Any] = {}
+        for name, editor in self.editors.items():
+            if isinstance(editor, QCheckBox):
+                out[name] = editor.isChecked()
+            else:
+                number = reader.parse(name, editor.text())
+                out[name] = editor.text().strip() if number is None else number
+        return out
 
     def validate(self) -> AccountSettings | None:
         """The settings as typed, or None with the domain's refusal shown at the field."""

@@ -64,6 +64,36 @@ async def test_valid_settings_are_saved_per_account(panel, store):
     assert "Saved" in panel.status.text()
 
 
+@pytest.mark.parametrize(("locale", "typed", "read"), [("de_DE", "7,5", 7.5), ("en_US", "7.5", 7.5),
+                                                     ("de_DE", "1.234,5", 1234.5)])
+async def test_settings_read_numbers_in_the_users_locale(panel, store, locale, typed, read):
+    from grace_desktop.ui.qt import QtCore
+
+    panel.setLocale(QtCore.QLocale(locale))
+    panel.reload()  # the stored values written the way this locale writes them
+    panel.editors["take_profit_percentage"].setText(typed)
+    if read >= 100:  # a valid number in that locale, refused by the rule, not by the reading
+        assert panel.save() is None and "must be less than 100 %" in panel.status.text()
+        return
+    await panel.save()
+    assert store.settings.get("paper").take_profit_percentage == read
+    panel.reload()
+    assert panel.editors["take_profit_percentage"].text() == typed  # written back the way it was typed
+
+
+async def test_a_comma_that_is_ambiguous_in_the_locale_is_refused_naming_the_field(panel, store):
+    from grace_desktop.ui.qt import QtCore
+
+    panel.setLocale(QtCore.QLocale("en_US"))
+    panel.reload()
+    before = store.settings.get("paper")
+    panel.editors["stop_loss_percentage"].setText("2,5")  # a 2.5 % stop in de_DE, 25 if guessed in en_US
+    assert panel.save() is None
+    assert "ambiguous" in panel.status.text() and "stop_loss_percentage" in panel.status.text()
+    assert panel.editors["stop_loss_percentage"].property("invalid") is True
+    assert store.settings.get("paper") == before
+
+
 @pytest.mark.parametrize(
     ("field", "text", "message"),
     [
