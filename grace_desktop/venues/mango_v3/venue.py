@@ -28,6 +28,7 @@ from grace_desktop.venues.event_stream import EventHub, EventSubscription
 from grace_desktop.venues.events import FillReported, FundingPaid, OrderChanged, PositionChanged, VenueEvent
 from grace_desktop.venues.mango_v3 import parse
 from grace_desktop.venues.mango_v3.client import MangoV3Client
+from grace_desktop.venues.mango_v3.market_history import MarketHistory
 from grace_desktop.venues.mango_v3.params import params_for, perp_spec
 from grace_desktop.venues.mango_v3.portfolio import portfolio_from, positions_from, usdc_balance
 from grace_desktop.venues.mango_v3.rounding import to_increment
@@ -37,7 +38,7 @@ from grace_desktop.venues.price_stream import PriceSubscription
 log = logging.getLogger(__name__)
 
 
-class MangoV3Venue:
+class MangoV3Venue(MarketHistory):
     name = "mango_v3"
     supports_leverage = True
     capabilities = frozenset({Capability.PERP, Capability.RESTING_ORDERS, Capability.CANCEL, Capability.PARTIAL_FILLS})
