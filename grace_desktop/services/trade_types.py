@@ -41,11 +41,6 @@ class TradeConditions:
         if kinds is None or not kinds <= ALERT_KINDS:
             raise DomainError("alert_only", f"must be true/false or name some of {sorted(ALERT_KINDS)}, got {given!r}")
         object.__setattr__(self, "alert_only", kinds)
-
-    @property
-    def alert_kinds(self) -> frozenset[str]:
-        """`alert_only` as the kinds it names (it is stored normalized)."""
-        return cast(frozenset[str], self.alert_only)
         for name in ("take_profit", "stop_loss", "entry_below", "entry_above"):
             value = getattr(self, name)
             if value is not None:
@@ -60,6 +55,11 @@ class TradeConditions:
                 if pct >= 100:
                     raise DomainError(name, f"must be below 100 %, got {pct:g}")
                 object.__setattr__(self, name, pct)
+
+    @property
+    def alert_kinds(self) -> frozenset[str]:
+        """`alert_only` as the kinds it names (it is stored normalized)."""
+        return cast(frozenset[str], self.alert_only)
 
     @property
     def has_entry(self) -> bool:
