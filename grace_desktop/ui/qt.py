@@ -102,6 +102,10 @@ def create_qapp(argv: list[str] | None = None) -> QApplication:
     if app is None:
         app = QApplication(argv if argv is not None else ["grace-desktop"])
     assert isinstance(app, QApplication)
+    if app.property("graceThemed"):
+        # Theming again re-polishes every widget alive (a long test session keeps thousands):
+        # a second window in the same process reuses the theme the first one set.
+        return app
     app.setApplicationName("Grace Desktop")
     app.setOrganizationName("grace-desktop")
     app.setStyle("Fusion")
@@ -113,4 +117,5 @@ def create_qapp(argv: list[str] | None = None) -> QApplication:
     QtCore.QDir.setSearchPaths("icons", [str(RESOURCES / "icons")])
     app.setStyleSheet(stylesheet())
     app.setWindowIcon(icon("app"))
+    app.setProperty("graceThemed", True)
     return app
