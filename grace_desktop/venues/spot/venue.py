@@ -153,8 +153,13 @@ class SpotVenue:
         sub = PriceSubscription(markets, on_close=lambda s: self._subs.remove(s) if s in self._subs else None)
         if self._closed:
             sub.close()
-        else:
-            self._subs.append(sub)
+            return sub
+        self._subs.append(sub)
+        # Ticks go out on a change (or every `refresh` s): one subscribing later starts from the last
+        # prices, or a steady price would leave it without a mark for that long.
+        now = self._clock()
+        for market, price in self.prices.last.items():
+            sub.push(Tick(market, price, now, self.name))
         return sub
 
     def last_price(self, market: str) -> float | None:
