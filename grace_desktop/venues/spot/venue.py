@@ -182,7 +182,11 @@ class SpotVenue:
         self._check_open()
         cash = money.from_units(await self._balance(self.quote.mint), self._decimals[self.quote.mint])
         marks = {m: p for m, p in self.prices.last.items()}
-        return Portfolio(account, cash, tuple(await self.positions(account)), marks)
+        positions = tuple(await self.positions(account))
+        # The domain's balance holds what positions tie up (equity = balance + unrealized PnL): a holding
+        # at leverage 1 ties up its cost, so equity is the wallet's worth and free collateral its USDC.
+        tied = sum(p.size * p.entry_price for p in positions)
+        return Portfolio(account, cash + tied, positions, marks)
 
     async def positions(self, account: str) -> list[Position]:
         self._check_open()
