@@ -30,7 +30,7 @@ def loopback_stack(*, fallback: bool = False) -> tuple[Loopback, Keypair, dict[s
     options = dict(router="jupiter", router_url=loopback.router_url, rpc_url=loopback.rpc_url, keypair=keypair,
                    tokens=("SOL",), fallback=fallback, fallback_url=loopback.router_url,
                    fallback_api_key=GMGN_KEY if fallback else None, price_url=loopback.router_url,
-                   **venue_options(price_interval=0.2))
+                   **venue_options(price_interval=0.2, price_refresh=0.5))
     return loopback, keypair, options
 
 

@@ -153,13 +153,8 @@ class SpotVenue:
         sub = PriceSubscription(markets, on_close=lambda s: self._subs.remove(s) if s in self._subs else None)
         if self._closed:
             sub.close()
-            return sub
-        self._subs.append(sub)
-        # Ticks go out on a change (or every `refresh` s): one subscribing later starts from the last
-        # prices, or a steady price would leave it without a mark for that long.
-        now = self._clock()
-        for market, price in self.prices.last.items():
-            sub.push(Tick(market, price, now, self.name))
+        else:
+            self._subs.append(sub)
         return sub
 
     def last_price(self, market: str) -> float | None:
@@ -182,11 +177,7 @@ class SpotVenue:
         self._check_open()
         cash = money.from_units(await self._balance(self.quote.mint), self._decimals[self.quote.mint])
         marks = {m: p for m, p in self.prices.last.items()}
-        positions = tuple(await self.positions(account))
-        # The domain's balance holds what positions tie up (equity = balance + unrealized PnL): a holding
-        # at leverage 1 ties up its cost, so equity is the wallet's worth and free collateral its USDC.
-        tied = sum(p.size * p.entry_price for p in positions)
-        return Portfolio(account, cash + tied, positions, marks)
+        return Portfolio(account, cash, tuple(await self.positions(account)), marks)
 
     async def positions(self, account: str) -> list[Position]:
         self._check_open()
