@@ -22,7 +22,7 @@ from grace_desktop.domain.enums import OrderSide
 from grace_desktop.domain.models import Fill, MarketSpec, Position
 from grace_desktop.domain.positions import apply_fill
 from grace_desktop.services.alerts import AlertStream
-from grace_desktop.services.events import EventBus, PositionUpdated, TradeClosed
+from grace_desktop.services.events import EventBus, PositionUpdated, TradeClosed, VenueStatusChanged
 from grace_desktop.services.market_data import MarketData
 from grace_desktop.services.orders import OrderLifecycle
 from grace_desktop.services.tasks import TaskSupervisor
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 STREAM_RETRY = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 # After a fill could not be journaled (disk full): how often to try to read it back from the venue.
 RECOVER_RETRY = (0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+HEALTH_DEADLINE_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,10 +148,25 @@ class VenueJournal:
             elif isinstance(event, VenueNotice):
                 self.alerts.raise_alert(event.level, event.title, event.text, account=event.account,
                                         market=event.market or "")
+                # A notice often means the venue's state changed (a spot router fallback): the status
+                # bar re-reads its health, beside the journal rather than in its way.
+                self.tasks.spawn(self._publish_health(venue), name=f"health-{venue}")
         except Exception as exc:  # one bad event must not stop the journal; it is rebuilt from fills later
             log.exception("could not journal %s from %s", type(event).__name__, venue)
             if isinstance(exc, StorageError) and not isinstance(exc, StorageClosedError):
                 self._recover_later(venue)
+
+    async def _publish_health(self, name: str) -> None:
+        venue = self._venues.get(name)
+        if venue is None:
+            return
+        try:
+            async with asyncio.timeout(HEALTH_DEADLINE_S):
+                health = await venue.health()
+        except (TimeoutError, VenueError) as exc:
+            log.info("health of %s after a notice: %s", name, exc or "no answer")
+            return
+        self.bus.publish(VenueStatusChanged(name, health.ok, health.detail))
 
     async def _journal_in_order(self, venue: str, account: str, fill: Fill) -> None:
         if venue in self._recovering:

@@ -2,7 +2,9 @@
 
 Some keyring backends run their own event loop or block on D-Bus, so every call goes through
 asyncio.to_thread. Errors are re-raised as SecretStoreError naming the slot and the backend's
-error type only: a secret never appears in a message, a log line or the database.
+error type only: a secret never appears in a message, a log line or the database. The loop's thread
+executor (qasync's) logs each call's arguments and result at DEBUG, so a secret crosses into and out of
+the worker thread only inside a closure or a `Sealed`, whose repr is all such a log line shows.
 """
 
 from __future__ import annotations
@@ -21,6 +23,20 @@ SLOTS = {
 ROUTER_KEY_SLOTS = {"jupiter": "jupiter_api_key", "gmgn": "gmgn_api_key"}
 
 
+class Sealed:
+    """A secret in transit between threads; its repr never shows it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return "Sealed(<secret>)"
+
+    __str__ = __repr__
+
+
 class SecretStoreError(Exception):
     """The keyring could not do it; the message never contains the secret."""
 
@@ -31,22 +47,23 @@ def _check(slot: str) -> str:
     return slot
 
 
-def _get(slot: str) -> str | None:
+def _get(slot: str) -> Sealed | None:
     import keyring
     from keyring.errors import KeyringError
 
     try:
-        return keyring.get_password(SERVICE, slot)
+        value = keyring.get_password(SERVICE, slot)
+        return None if value is None else Sealed(value)
     except KeyringError as exc:
         raise SecretStoreError(f"the system keyring could not read the {SLOTS[slot]} ({type(exc).__name__})") from None
 
 
-def _set(slot: str, secret: str) -> None:
+def _set(slot: str, secret: Sealed) -> None:
     import keyring
     from keyring.errors import KeyringError
 
     try:
-        keyring.set_password(SERVICE, slot, secret)
+        keyring.set_password(SERVICE, slot, secret.value)
     except KeyringError as exc:
         raise SecretStoreError(f"the system keyring refused the {SLOTS[slot]} ({type(exc).__name__})") from None
 
@@ -64,13 +81,14 @@ def _forget(slot: str) -> None:
 
 
 async def get_secret(slot: str) -> str | None:
-    return await asyncio.to_thread(_get, _check(slot))
+    sealed = await asyncio.to_thread(_get, _check(slot))
+    return None if sealed is None else sealed.value
 
 
 async def set_secret(slot: str, secret: str) -> None:
     if not isinstance(secret, str) or not secret.strip():
         raise ValueError(f"{SLOTS[_check(slot)]}: nothing to store")
-    await asyncio.to_thread(_set, _check(slot), secret.strip())
+    await asyncio.to_thread(_set, _check(slot), Sealed(secret.strip()))
 
 
 async def forget_secret(slot: str) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 from grace_desktop.domain.venue_settings import VenueSettings
 from grace_desktop.services.container import VenueUnavailableError
 from grace_desktop.services.secrets import ROUTER_KEY_SLOTS, SecretStoreError, get_secret
+from grace_desktop.services.spot_keys import KEYPAIR_SLOT
 
-KEYPAIR_SLOT = "spot_keypair"
 log = logging.getLogger(__name__)
 
 

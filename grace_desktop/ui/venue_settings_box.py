@@ -16,6 +16,7 @@ from typing import Any
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.venue_settings import FEEDS, SPOT_ROUTERS, VenueSettings
 from grace_desktop.services import secrets
+from grace_desktop.ui.keypair_import import KeypairImport
 from grace_desktop.ui.qt import (
     MUTED,
     QCheckBox,
@@ -49,17 +50,16 @@ SPOT_FIELDS = (
     ("spot_router", "Router", ""),
     ("spot_router_url", "Router root URL", "https://api.jup.ag"),
     ("spot_rpc_url", "Solana RPC URL", "https://…"),
-    ("spot_keypair_file", "Wallet keypair file", "path to a Solana keypair JSON"),
+    ("spot_keypair_file", "Key file used in place", "optional: a Solana key file only you can read"),
     ("spot_slippage_bps", "Slippage (bps)", "50"),
     ("spot_tokens", "Tokens", "SOL, USDC, …"),
-    ("spot_allow_fallback", "Paper fallback if the router is down", ""),
+    ("spot_allow_fallback", "Swap through the other router (Jupiter ↔ GMGN) when this one fails", ""),
 )
 FEED_FIELDS = (
     ("feed", "Paper venue prices", ""),
     ("feed_url", "Live feed URL", "https://api.hyperliquid.xyz/info"),
 )
-SECRET_ROWS = (("jupiter_api_key", "Jupiter API key"), ("gmgn_api_key", "GMGN route key"),
-               ("spot_keypair", "Wallet keypair (JSON)"))
+SECRET_ROWS = (("jupiter_api_key", "Jupiter API key"), ("gmgn_api_key", "GMGN route key"))
 
 Editor = QCheckBox | QComboBox | QLineEdit
 
@@ -89,7 +89,10 @@ class VenueSettingsBox(QWidget):
         assert isinstance(spot_form, QFormLayout)
         for slot, label in SECRET_ROWS:
             spot_form.addRow(label, self._secret_row(slot, spot))
-        spot_form.addRow(_note("Keys are stored in the system keyring, one entry each, and never shown again.", spot))
+        self.keypair = KeypairImport(tasks, spot)
+        spot_form.addRow("Wallet keypair", self.keypair)
+        spot_form.addRow(_note("Keys are stored in the system keyring, one entry each, and never shown again; "
+                               "of the wallet only its public key is shown.", spot))
         feed = self._box("Price feed", FEED_FIELDS, "")
         self.status = QLabel("", self)
         self.status.setObjectName("venueStatus")
@@ -160,6 +163,7 @@ class VenueSettingsBox(QWidget):
         self.show_settings(loader())
         for slot in self.secret_edits:
             self.tasks.spawn(self._refresh_secret(slot), f"probe keyring {slot}")
+        self.keypair.refresh()
 
     def show_settings(self, settings: VenueSettings) -> None:
         self._loaded = settings

@@ -23,6 +23,9 @@ from grace_desktop.venues.spot.venue import SpotVenue
 __all__ = ["KeyRefused", "SpotVenue", "Wallet", "create_venue", "load_keypair"]
 ROUTERS = ("jupiter", "gmgn")
 PRICE_INTERVAL_S = 10.0  # Jupiter's keyless limit is 0.5 requests/s, shared with quotes: prices take a fifth
+# A steady price is re-sent this often: under the monitor's 30 s stale limit even with a poll's delay, and
+# how soon a subscriber that came after the last change (the window's monitor) gets its first mark.
+PRICE_REFRESH_S = 15.0
 
 
 def create_venue(
@@ -31,7 +34,7 @@ def create_venue(
     slippage_bps: int = 50, fallback: bool = False, fallback_url: str | None = None,
     fallback_api_key: str | None = None, price_url: str | None = None, via_rpc: bool = False,
     data_dir: Path | None = None, name: str = "spot", price_interval: float = PRICE_INTERVAL_S,
-    rate_interval: float | None = None, **venue_options: object,
+    rate_interval: float | None = None, price_refresh: float = PRICE_REFRESH_S, **venue_options: object,
 ) -> SpotVenue:
     """A SpotVenue for `router` ("jupiter" | "gmgn") at `router_url` (a root: scheme://host[:port]).
 
@@ -68,7 +71,8 @@ def create_venue(
     else:
         price_api = JsonApi("Jupiter price", price_root, interval=rate_interval if rate_interval is not None else 2.0,
                             deadline=10.0, headers={"x-api-key": keys["jupiter"]} if keys["jupiter"] else None)
-    prices = JupiterPrices(price_api, quote, bases, venue=name, publish=lambda _t: None, interval=price_interval)
+    prices = JupiterPrices(price_api, quote, bases, venue=name, publish=lambda _t: None, interval=price_interval,
+                           refresh=price_refresh)
     rpc = SolanaRpc(rpc_url)
     records = None if data_dir is None else Path(data_dir) / "spot_swaps.json"
     return SpotVenue(wallet=wallet, routers=routers, rpc=rpc, prices=prices, quote=quote, bases=bases,

@@ -92,9 +92,10 @@ class JsonApi:
             await self.limiter.acquire(max_wait)
         what = f"{self.name} {path}"
         try:
-            response = await asyncio.wait_for(
-                self._client.request(method, self.root + path, params=params, json=json),
-                deadline or self.deadline)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives as the reply
+            # does, and a poll loop cancelled that way never ends (the venue's close() then hung).
+            async with asyncio.timeout(deadline or self.deadline):
+                response = await self._client.request(method, self.root + path, params=params, json=json)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             raise NotSent(f"{what}: cannot connect ({type(exc).__name__})") from None
         except (TimeoutError, httpx.TimeoutException):

@@ -1,7 +1,7 @@
 """The user's Solana keypair: loaded once, held in a `Wallet` that never shows its secret.
 
-Accepted forms: a Solana CLI key file (a JSON list of 64 byte values, `solana-keygen new -o FILE`) or a
-base58 string (Phantom/Solflare export). A key file used in place must belong to the user and not be
+Accepted forms: a Solana CLI key file (a JSON list of 64 byte values, `solana-keygen new -o FILE`), that
+list pasted as text, or a base58 string (Phantom/Solflare export). A key file used in place must belong to the user and not be
 readable by group or others; otherwise it is refused with the command that fixes it. No message, repr
 or log line built here contains the secret (solders' own `str(Keypair)` is the base58 secret, so the
 keypair is wrapped before anything else touches it).
@@ -36,6 +36,10 @@ class Wallet:
     def sign(self, message: object) -> Signature:
         return self._keypair.sign_message(to_bytes_versioned(message))  # type: ignore[arg-type]
 
+    def keyring_text(self) -> str:
+        """The base58 secret, for the one place it may go: the OS keyring slot (services/spot_keys.py)."""
+        return str(self._keypair)
+
     def __repr__(self) -> str:
         return f"Wallet({self.pubkey})"
 
@@ -55,9 +59,26 @@ def check_key_file(path: Path) -> None:
         raise KeyRefused(f"{path}: the key file is readable by others; run: chmod 600 {path}")
 
 
+def _from_list(values: object) -> Wallet:
+    if not (isinstance(values, list) and len(values) == 64 and all(isinstance(b, int) and 0 <= b < 256
+                                                                     for b in values)):
+        raise ValueError
+    try:
+        return Wallet(Keypair.from_bytes(bytes(values)))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException:  # a pyo3 panic on bytes that are not a keypair
+        raise ValueError from None
+
+
 def load_keypair(source: str | os.PathLike[str]) -> Wallet:
-    """A Wallet from a key file path or a base58 secret string."""
+    """A Wallet from a key file path, a key file's JSON list pasted as text, or a base58 secret string."""
     text = os.fspath(source).strip()
+    if text.startswith("["):
+        try:
+            return _from_list(json.loads(text))
+        except ValueError:
+            raise KeyRefused("the pasted key is not a Solana key file's list of 64 numbers") from None
     path = Path(text).expanduser()
     looks_like_path = os.sep in text or text.endswith(".json") or text.startswith("~")
     if looks_like_path or (len(text) < 80 and path.exists()):
@@ -65,10 +86,7 @@ def load_keypair(source: str | os.PathLike[str]) -> Wallet:
             raise KeyRefused(f"{path}: no such key file")
         check_key_file(path)
         try:
-            values = json.loads(path.read_text(encoding="utf-8"))
-            if not (isinstance(values, list) and len(values) == 64 and all(isinstance(b, int) for b in values)):
-                raise ValueError
-            return Wallet(Keypair.from_bytes(bytes(values)))
+            return _from_list(json.loads(path.read_text(encoding="utf-8")))
         except (ValueError, OSError, UnicodeDecodeError):
             raise KeyRefused(f"{path}: not a Solana key file (a JSON list of 64 numbers)") from None
     try:

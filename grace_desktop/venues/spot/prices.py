@@ -37,6 +37,11 @@ class JupiterPrices:
         self.usd: dict[str, float] = {}  # usdPrice by mint (the SOL price values network fees)
         self.error = ""
         self.failures = 0
+        self._stopped = False
+
+    def stop(self) -> None:
+        """No further polls (the venue closes); the running sleep is cancelled by the venue."""
+        self._stopped = True
 
     async def poll_once(self) -> list[Tick]:
         mints = sorted({t.mint for t in self.bases.values()} | {self.quote.mint})
@@ -63,7 +68,7 @@ class JupiterPrices:
         return ticks
 
     async def run(self) -> None:
-        while True:
+        while not self._stopped:
             try:
                 for tick in await self.poll_once():
                     self.publish(tick)

@@ -46,6 +46,7 @@ class SpotVenue:
     supports_leverage = False
     capabilities = frozenset({Capability.SPOT})
     landing_window = 150.0  # a blockhash lives ~60–90 s; a swap not seen by then can no longer land
+    close_wait = 5.0  # how long close() waits for its background tasks to end after cancelling them
 
     def __init__(
         self, *, wallet: Wallet | None, routers: Sequence[SpotRouter], rpc: SolanaRpc, prices: JupiterPrices,
@@ -96,9 +97,14 @@ class SpotVenue:
         if self._closed:
             return
         self._closed = True
-        for task in tuple(self._tasks):
+        self.prices.stop()
+        tasks = tuple(self._tasks)
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*tuple(self._tasks), return_exceptions=True)
+        if tasks:  # bounded: a task that ignores its cancel must not hold the window's shutdown
+            _, stuck = await asyncio.wait(tasks, timeout=self.close_wait)
+            for task in stuck:
+                log.error("spot venue: %s did not stop within %g s", task.get_coro(), self.close_wait)
         for sub in tuple(self._subs):
             sub.close()
         self._hub.close()
@@ -274,10 +280,12 @@ class SpotVenue:
         self._save(record)  # durable before it is handed to anyone
         ack: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         self._spawn(self.lander.send(record, router, ack))
-        try:
-            await asyncio.wait_for(asyncio.shield(ack), self.ack_wait)
-        except TimeoutError:
-            pass  # still being handed over: maybe sent, followed in the background
+        # asyncio.wait neither cancels the hand-over nor swallows a cancel of this call (wait_for on 3.11
+        # can); not done in time = still being handed over: maybe sent, followed in the background.
+        await asyncio.wait({ack}, timeout=self.ack_wait)
+        refused = ack.exception() if ack.done() else None
+        if refused is not None:
+            raise refused
         order = self._order_of(record)
         if order.status is OrderStatus.UNKNOWN and not order.reason:
             order = order.with_status(OrderStatus.UNKNOWN, reason=f"sent; no answer within {self.ack_wait:g} s")

@@ -1,0 +1,66 @@
+"""Issue 10 from the window: the spot venue on the loopback router and RPC; a SOL/USDC buy from the
+ticket (leverage 1) becomes a spot position with its cost basis in Positions, and a router fallback
+(Jupiter answered 429, GMGN quoted) is explained in the Alerts panel and the status bar."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from grace_desktop.ui.positions_model import COL_ENTRY, COL_LEV, COL_MARKET, COL_SIDE, COL_SIZE, COL_VENUE
+from tests.ui.conftest import wait_until
+from tests.ui.spot_window import buy_from_ticket, loopback_stack, spot_window
+from tests.venues.spot.stack import MARKET
+
+
+def position_rows(win) -> list[tuple[str, ...]]:
+    model = win.positions.model
+    return [tuple(model.index(r, c).data() or "" for c in range(model.columnCount())) for r in range(model.rowCount())]
+
+
+async def close(win) -> None:
+    if not win.is_closed:
+        win.close()
+        await asyncio.wait_for(win.wait_closed(), 10)
+
+
+@pytest.mark.slow
+async def test_a_spot_buy_from_the_ticket_shows_the_wallet_holding_with_its_cost_basis(tmp_path, qtbot):
+    loopback, keypair, options = loopback_stack()
+    win = await spot_window(tmp_path, options)
+    try:
+        await buy_from_ticket(win, qtbot, 2.0)
+        await wait_until(lambda: any(row[COL_MARKET] == MARKET for row in position_rows(win)), timeout=10,
+                         what=f"the spot holding in Positions ({win.ticket.result_label.text()})")
+        [row] = [r for r in position_rows(win) if r[COL_MARKET] == MARKET]
+        assert row[COL_SIDE].lower() == "long" and float(row[COL_SIZE]) == pytest.approx(2.0)
+        assert float(row[COL_ENTRY].replace(",", "")) == pytest.approx(100.0, rel=0.01)  # cost basis per SOL
+        assert row[COL_VENUE] == "spot" and row[COL_LEV] in ("", "—", "1.0x", "1x", "1.00x")
+        assert len(set(loopback.chain.landed)) == 1  # one swap on chain
+        # The journal has the fill with its fee, as for any venue.
+        fills = await asyncio.to_thread(win.services.store.fills.since, "spot", "spot")
+        assert len(fills) == 1 and fills[0].size == pytest.approx(2.0) and fills[0].fee > 0
+    finally:
+        await close(win)
+        loopback.close()
+
+
+@pytest.mark.slow
+async def test_a_router_fallback_is_explained_in_the_window(tmp_path, qtbot):
+    loopback, keypair, options = loopback_stack(fallback=True)
+    win = await spot_window(tmp_path, options)
+    try:
+        loopback.fault("order", "429")  # Jupiter's quote: too many requests; GMGN quotes instead
+        await buy_from_ticket(win, qtbot, 1.0)
+        await wait_until(lambda: "Spot router fallback" in win.alerts.titles(), timeout=10,
+                         what=f"the fallback alert ({win.ticket.result_label.text()})")
+        item = win.alerts.list.item([i for i, t in enumerate(win.alerts.titles()) if t == "Spot router fallback"][0])
+        assert "swapping through gmgn" in item.text() and "429" in item.text()
+        await wait_until(lambda: "swapping through gmgn" in win.status.venue_labels["spot"].toolTip(),
+                         what="the fallback reason on the status bar's spot venue")
+        await wait_until(lambda: len(set(loopback.chain.landed)) == 1, what="the swap through GMGN landing")
+        assert loopback.calls["gmgn_send"] == 1 and loopback.calls["execute"] == 0  # one swap, never a second
+    finally:
+        await close(win)
+        loopback.close()
