@@ -167,7 +167,10 @@ class ChartController:
             open_orders = getattr(self.venue, "open_orders", None)
             if open_orders is not None:
                 try:
-                    orders = await asyncio.wait_for(open_orders(account), VENUE_DEADLINE_S)
+                    # asyncio.timeout, not wait_for(coro): it refuses before the venue's coroutine is
+                    # made when no loop runs (qasync's last event pass), so none is left un-awaited.
+                    async with asyncio.timeout(VENUE_DEADLINE_S):
+                        orders = await open_orders(account)
                 except Exception as exc:
                     log.debug("open orders for the chart: %s", exc)
                     orders = []
@@ -204,7 +207,8 @@ class ChartController:
 
     async def _book(self, market: str) -> None:
         try:
-            book = await asyncio.wait_for(self.venue.orderbook(market, BOOK_DEPTH), VENUE_DEADLINE_S)
+            async with asyncio.timeout(VENUE_DEADLINE_S):  # not wait_for(coro): see _overlays
+                book = await self.venue.orderbook(market, BOOK_DEPTH)
             if book:
                 self.chart.set_order_book(market, book["bids"], book["asks"])
         except Exception as exc:

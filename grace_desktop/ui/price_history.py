@@ -78,7 +78,10 @@ class PriceHistoryKeeper(QObject):
             return
         since = float(rows[-1, 0]) if len(rows) else None
         try:
-            fetched = _rows(await asyncio.wait_for(fetch(market, timeframe, since), VENUE_DEADLINE_S))
+            # asyncio.timeout, not wait_for(coro): with no running loop (qasync's last event pass)
+            # it fails before the venue's coroutine exists, so none is left un-awaited.
+            async with asyncio.timeout(VENUE_DEADLINE_S):
+                fetched = _rows(await fetch(market, timeframe, since))
         except Exception as exc:  # a venue without history (or unreachable) leaves the stored and live bars
             log.info("no %s %s candles from %s: %s", market, timeframe, self.venue_name, exc)
             return

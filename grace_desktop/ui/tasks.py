@@ -22,8 +22,17 @@ class TaskKeeper:
         if self._closed:
             coro.close()
             return None
-        # Qt slots run inside qasync's run_forever, so the loop counts as running here.
-        task = asyncio.get_running_loop().create_task(coro, name=name)
+        # Qt slots run inside qasync's run_forever, so the loop counts as running there. Not when
+        # Qt delivers an event outside it (qasync's last processEvents after the loop stopped,
+        # pytest-qt's between tests): then there is nothing to run the work on. Close the
+        # coroutine, or it is reported as never awaited when it is collected.
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            log.debug("%s not started: no running event loop", name)
+            coro.close()
+            return None
+        task = loop.create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._done)
         return task

@@ -15,12 +15,14 @@ import pytest  # noqa: E402
 
 
 def _qasync_loop() -> asyncio.AbstractEventLoop:
-    import qasync
-
     from grace_desktop.ui.qt import QApplication, create_qapp
 
     app = QApplication.instance() or create_qapp()
-    return qasync.QEventLoop(app)
+    # Our subclass: its close() frees the loop's Qt timers on this thread (see ui/event_loop.py);
+    # qasync's own left them to the garbage collector, which crashed a later test now and then.
+    from grace_desktop.ui.event_loop import QEventLoop
+
+    return QEventLoop(app)
 
 
 def pytest_asyncio_loop_factories(
