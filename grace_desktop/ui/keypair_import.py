@@ -43,7 +43,10 @@ class KeypairImport(QWidget):
         self._version = 0
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(hrow(self.edit, self.import_button, self.file_button, self.forget_button, stretch_first=True))
+        # The key on its own row, the buttons under it: in one row they widened the Venues column
+        # past a 1366-px screen's bottom dock.
+        layout.addWidget(self.edit)
+        layout.addWidget(hrow(self.import_button, self.file_button, self.forget_button))
         layout.addWidget(self.state)
 
     # --- actions ------------------------------------------------------------------------

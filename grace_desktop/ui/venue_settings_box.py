@@ -53,7 +53,8 @@ SPOT_FIELDS = (
     ("spot_keypair_file", "Key file used in place", "optional: a Solana key file only you can read"),
     ("spot_slippage_bps", "Slippage (bps)", "50"),
     ("spot_tokens", "Tokens", "SOL, USDC, …"),
-    ("spot_allow_fallback", "Swap through the other router (Jupiter ↔ GMGN) when this one fails", ""),
+    ("spot_allow_fallback", "Fall back to the other router",
+     "Swap through the other router (Jupiter ↔ GMGN) when this one fails"),
 )
 FEED_FIELDS = (
     ("feed", "Paper venue prices", ""),
@@ -116,6 +117,8 @@ class VenueSettingsBox(QWidget):
             editor: Editor
             if name in ("mango_enabled", "spot_allow_fallback"):
                 editor = QCheckBox(label, box)
+                if hint:
+                    editor.setToolTip(hint)
                 form.addRow(editor)
             elif name in ("spot_router", "feed"):
                 editor = QComboBox(box)
