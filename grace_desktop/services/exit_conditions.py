@@ -12,11 +12,29 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from grace_desktop.domain.enums import OrderStatus
-from grace_desktop.domain.models import Order
+from grace_desktop.domain.models import Order, OrderRequest
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.storage import Storage
 from grace_desktop.storage.records import ConditionRecord
 from grace_desktop.venues.base import Venue, VenueError
+
+# The exits an entry condition carries in its params, armed when it fires (monitor_entries).
+ENTRY_EXIT_PARAMS = ("take_profit", "stop_loss", "take_profit_percent", "stop_loss_percent", "trailing_percent")
+
+
+def entry_record(request: OrderRequest, conditions: TradeConditions, venue: str, now: float) -> ConditionRecord:
+    """The armed entry condition for `request`: the order it sends when the mark reaches the trigger
+    (stop-market, or stop-limit with a limit price) and the exits it then attaches."""
+    params: dict[str, object] = {"side": request.side.value, "size": request.size, "leverage": request.leverage,
+                                 "price_below": conditions.entry_below, "price_above": conditions.entry_above}
+    for name in ENTRY_EXIT_PARAMS:
+        params[name] = getattr(conditions, name)
+    params["alert_only"] = sorted(conditions.alert_kinds - {"entry"})  # the exits it arms when it fires
+    params["order_type"] = request.order_type.value
+    params["price"] = request.price
+    params["time_in_force"] = request.time_in_force.value
+    return ConditionRecord(request.account, request.market, "entry", params, created_at=now, venue=venue,
+                           alert_only="entry" in conditions.alert_kinds)
 
 
 def exit_records(conditions: TradeConditions) -> list[tuple[str, dict[str, object]]]:

@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from grace_desktop.domain.conditions import EntryCondition, entry_executes
+from grace_desktop.services.exit_conditions import ENTRY_EXIT_PARAMS
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.storage.records import ConditionRecord
 
@@ -13,10 +14,6 @@ if TYPE_CHECKING:
     from grace_desktop.services.monitor import PositionMonitor
 
 log = logging.getLogger(__name__)
-
-
-
-_EXIT_PARAMS = ("take_profit", "stop_loss", "take_profit_percent", "stop_loss_percent", "trailing_percent")
 
 
 class EntryConditions:
@@ -78,7 +75,7 @@ class EntryConditions:
         p = record.params
         await store.write(store.conditions.set_status, record.id, "fired", fired_price=price, reason="entry", ts=now)
         try:
-            exits = TradeConditions(**{name: p.get(name) for name in _EXIT_PARAMS},
+            exits = TradeConditions(**{name: p.get(name) for name in ENTRY_EXIT_PARAMS},
                                     alert_only=p.get("alert_only") or frozenset())
             result = await monitor.trading.execute_trade(
                 str(p["side"]), float(p["size"]), record.market, record.account,

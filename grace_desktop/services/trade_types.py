@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from typing import cast
 
 from grace_desktop.domain import validation as v
+from grace_desktop.domain.enums import OrderStatus
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.models import Order
 from grace_desktop.domain.risk import RiskDecision
 
 EXIT_KINDS = frozenset({"take_profit", "stop_loss", "trailing_stop"})
 ALERT_KINDS = EXIT_KINDS | {"entry"}
+CONFIRMING = "sent, confirming…"  # an order sent whose outcome the venue has not told yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +88,20 @@ class TradeResult:
     def refused(cls, *reasons: str, decision: RiskDecision | None = None, venue: str | None = None,
                 order: Order | None = None) -> TradeResult:
         return cls(False, order, decision, tuple(reasons), venue, "refused: " + "; ".join(reasons))
+
+    @classmethod
+    def of(cls, order: Order, decision: RiskDecision | None, venue: str, *, primary: str, route: str) -> TradeResult:
+        """What an order sent to `venue` came to, said the way the window shows it; a route other
+        than the primary venue says why (`route`)."""
+        req = order.request
+        if order.status in (OrderStatus.UNKNOWN, OrderStatus.SUBMITTED):
+            return cls(True, order, decision, (), venue, f"{CONFIRMING} {req.side.value} {req.size:g} {req.market} on {venue}")
+        if order.status not in (OrderStatus.FILLED, OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
+            return cls(False, order, decision, (order.reason,), venue, f"not placed: {order.reason}")
+        at = f" @ {order.avg_fill_price:,.6g}" if order.avg_fill_price else (f" @ {req.price:,.6g}" if req.price else "")
+        msg = f"{order.status.value}: {req.side.value} {req.size:g} {req.market}{at} on {venue}"
+        if venue != primary:
+            msg += f" ({route})"  # a fallback is worth saying; the usual route is not
+        if decision is not None and decision.notes:
+            msg += "; " + "; ".join(decision.notes)
+        return cls(True, order, decision, (), venue, msg)

@@ -24,6 +24,7 @@ from grace_desktop.domain.sizing import round_down_to_lot
 from grace_desktop.domain.volatility import VolatilityCap, VolatilityEstimate
 from grace_desktop.services.alerts import AlertStream
 from grace_desktop.services.events import ConditionArmed, EventBus, SettingsChanged
+from grace_desktop.services.exit_conditions import entry_record
 from grace_desktop.services.market_data import MarketData
 from grace_desktop.services.order_guards import apply_guards, entry_price
 from grace_desktop.services.order_options import check_order_options, venue_order_options
@@ -35,13 +36,10 @@ from grace_desktop.services.trade_inputs import close_args, preview_args, time_i
 from grace_desktop.services.trade_types import TradeConditions, TradeResult
 from grace_desktop.storage import Storage
 from grace_desktop.storage.errors import StorageError
-from grace_desktop.storage.records import ConditionRecord
 from grace_desktop.venues.base import Capability, Tick, VenueError
 
 log = logging.getLogger(__name__)
 
-_ENTRY_EXIT_PARAMS = ("take_profit", "stop_loss", "take_profit_percent", "stop_loss_percent", "trailing_percent")
-CONFIRMING = "sent, confirming…"
 
 
 class TradingService:
@@ -281,43 +279,18 @@ class TradingService:
             log.warning("could not journal a refused order: %s", exc)
 
     def _result(self, order: Order, decision: RiskDecision | None, selection: Selection) -> TradeResult:
-        if order.status in (OrderStatus.UNKNOWN, OrderStatus.SUBMITTED):
-            return TradeResult(True, order, decision, (), selection.name,
-                               f"{CONFIRMING} {order.request.side.value} {order.request.size:g} "
-                               f"{order.request.market} on {selection.name}")
-        ok = order.status in (OrderStatus.FILLED, OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED)
-        if not ok:
-            return TradeResult(False, order, decision, (order.reason,), selection.name, f"not placed: {order.reason}")
-        req = order.request
-        at = f" @ {order.avg_fill_price:,.6g}" if order.avg_fill_price else (f" @ {req.price:,.6g}" if req.price else "")
-        msg = f"{order.status.value}: {req.side.value} {req.size:g} {req.market}{at} on {selection.name}"
-        if selection.name != self.selector.primary:
-            msg += f" ({selection.reason})"  # a fallback is worth saying; the usual route is not
-        if decision is not None and decision.notes:
-            msg += "; " + "; ".join(decision.notes)
-        return TradeResult(True, order, decision, (), selection.name, msg)
+        return TradeResult.of(order, decision, selection.name, primary=self.selector.primary, route=selection.reason)
 
     async def _arm_entry(self, request: OrderRequest, conditions: TradeConditions, selection: Selection) -> TradeResult:
         """Held here until the mark reaches the trigger: then a market order (stop-market) or, with a
         limit price, a limit order (stop-limit) is sent through execute_trade."""
-        account, market, side, size, leverage = (request.account, request.market, request.side, request.size,
-                                                 request.leverage)
         from grace_desktop.domain.conditions import EntryCondition
 
         try:
             EntryCondition(conditions.entry_below, conditions.entry_above)  # validates the bounds
         except DomainError as exc:
             return TradeResult.refused(str(exc))
-        params: dict[str, object] = {"side": side.value, "size": size, "leverage": leverage,
-                                     "price_below": conditions.entry_below, "price_above": conditions.entry_above}
-        for name in _ENTRY_EXIT_PARAMS:
-            params[name] = getattr(conditions, name)
-        params["alert_only"] = sorted(conditions.alert_kinds - {"entry"})  # the exits it arms when it fires
-        params["order_type"] = request.order_type.value
-        params["price"] = request.price
-        params["time_in_force"] = request.time_in_force.value
-        record = ConditionRecord(account, market, "entry", params, created_at=self._clock(), venue=selection.name,
-                                 alert_only="entry" in conditions.alert_kinds)
+        record = entry_record(request, conditions, selection.name, self._clock())
         try:
             cond_id = await self.store.write(self.store.conditions.add, record)
         except StorageError as exc:

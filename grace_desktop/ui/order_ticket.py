@@ -7,7 +7,6 @@ would be refused.
 
 from __future__ import annotations
 
-from grace_desktop.domain.errors import DomainError
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui import ticket_preview as tp
 from grace_desktop.ui.leverage_input import LEVERAGE_SCALE, LeverageInput
@@ -26,14 +25,14 @@ from grace_desktop.ui.qt import (
 )
 from grace_desktop.ui.ticket_exits import ExitsBox
 from grace_desktop.ui.ticket_risk import RiskBox
-from grace_desktop.ui.ticket_sizing import risk_size
+from grace_desktop.ui.ticket_size_buttons import SizeButtons
 from grace_desktop.ui.volatility_note import volatility_note
 from grace_desktop.ui.widgets import combo, hrow, mark_invalid, set_role
 
 __all__ = ["LEVERAGE_SCALE", "OrderTicket"]
 
 
-class OrderTicket(QWidget):
+class OrderTicket(SizeButtons, QWidget):
     submit_requested = Signal(object)  # TicketOrder
     market_changed = Signal(str)
     preview_changed = Signal(object)  # TicketPreview
@@ -348,49 +347,6 @@ class OrderTicket(QWidget):
 
     def _update_submit(self) -> None:
         self.submit_button.setEnabled(self.preview.can_submit and not self._busy)
-
-    def fill_safe_size(self) -> None:
-        self._fill_size(tp.safe_size)
-
-    def fill_max_size(self) -> None:
-        def compute_max(backend: tp.TicketBackend, account: str, spec: object, price: float, lev: float) -> float:
-            return tp.max_size(backend, self.inputs(), spec, price, lev)  # type: ignore[arg-type]
-
-        self._fill_size(compute_max)
-
-    def _fill_size(self, how: object) -> None:
-        p = self.preview
-        if self.backend is None or p.spec is None or p.price is None:
-            set_role(self.result_label, "size: needs a market and a price first", "error")
-            return
-        try:
-            value = how(self.backend, self.account_combo.currentText(), p.spec, p.price, self.leverage())  # type: ignore[operator]
-        except DomainError as exc:
-            set_role(self.result_label, str(exc), "error")
-            return
-        if value <= 0:
-            set_role(self.result_label, "size: no size fits the free collateral and limits now", "error")
-            return
-        self.size_edit.setText(self.numbers().format(value, fmt.decimals_for(p.spec.lot_size)))
-
-    def fill_risk_size(self) -> None:
-        """Size from the risk % and the stop distance; says how it was sized and which cap bit."""
-        if self.backend is None:
-            return
-        if not self.exits.isChecked():
-            self.exits.setChecked(True)  # the stop it sizes from lives there
-        try:
-            sized = risk_size(self.backend, self.inputs(), self.preview, self.risk_edit.text())
-        except DomainError as exc:
-            mark_invalid(self.risk_edit, exc.field == "risk_percent")
-            set_role(self.result_label, str(exc), "error")
-            return
-        mark_invalid(self.risk_edit, False)
-        if sized.size <= 0:
-            set_role(self.result_label, f"size: nothing fits — {sized.explanation}", "error")
-            return
-        self.size_edit.setText(self.numbers().format(sized.size, fmt.decimals_for(sized.lot_size)))
-        set_role(self.result_label, sized.explanation, "note")
 
     def submit(self) -> None:
         self.recompute()

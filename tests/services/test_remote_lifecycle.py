@@ -8,8 +8,7 @@ the remote double) and injects faults only at the venue's edge.
 from __future__ import annotations
 
 from grace_desktop.domain.enums import OrderStatus
-from grace_desktop.services.trade_types import TradeConditions
-from grace_desktop.services.trading import CONFIRMING
+from grace_desktop.services.trade_types import CONFIRMING, TradeConditions
 from grace_desktop.storage import open_storage
 from tests.services.conftest import configure, settle, wait_until
 from tests.services.remote_stack import (

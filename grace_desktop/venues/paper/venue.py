@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from grace_desktop.domain import margin
 from grace_desktop.domain import validation as v
@@ -26,7 +26,8 @@ from grace_desktop.venues.event_stream import EventHub, EventSubscription
 from grace_desktop.venues.events import FundingPaid
 from grace_desktop.venues.paper.book import paper_orderbook
 from grace_desktop.venues.paper.engine import PaperEngine, new_id
-from grace_desktop.venues.paper.events import FillEvent, FundingEvent, LiquidationEvent, OrderEvent, PaperEvent
+from grace_desktop.venues.paper.events import PaperEvent
+from grace_desktop.venues.paper.listeners import SyncListeners
 from grace_desktop.venues.paper.markets import default_markets
 from grace_desktop.venues.paper.reporting import Listeners, history, to_funding_paid, venue_events
 from grace_desktop.venues.paper.state import Change
@@ -40,10 +41,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Listener = Callable[[Any], None]
 
 
-class PaperVenue:
+class PaperVenue(SyncListeners):
     name = "paper"
     supports_leverage = True
     capabilities = frozenset({Capability.PERP, Capability.SPOT, Capability.RESTING_ORDERS, Capability.CANCEL,
@@ -89,7 +89,7 @@ class PaperVenue:
         self._feed_error: BaseException | None = None
         self._feed_done = False
         self._subscriptions: list[PriceSubscription] = []
-        self._tick_listeners: list[Listener] = []
+        self._tick_listeners: list[Callable[[Tick], None]] = []
         self._listeners = Listeners()
         self._hub = EventHub() if hub is None else hub  # a venue built on this one may route the events
         # Without a store the history lives here (a venue with a store reads it back from the file).
@@ -215,31 +215,7 @@ class PaperVenue:
         source = getattr(self._feed, "candles", None)  # a feed that keeps history (replay, live) serves it
         return list(await source(market, timeframe, since)) if source is not None else []
 
-    # ----- listeners ----------------------------------------------------------------------
-    def add_tick_listener(self, callback: Callable[[Tick], None]) -> Callable[[], None]:
-        """callback(tick) runs synchronously after the venue applied the tick."""
-        self._tick_listeners.append(callback)
-        return lambda: self.remove_tick_listener(callback)
-
-    def remove_tick_listener(self, callback: Callable[[Tick], None]) -> None:
-        if callback in self._tick_listeners:
-            self._tick_listeners.remove(callback)
-
-    def add_fill_listener(self, callback: Callable[[FillEvent], None]) -> Callable[[], None]:
-        return self._add(FillEvent, callback)
-
-    def add_liquidation_listener(self, callback: Callable[[LiquidationEvent], None]) -> Callable[[], None]:
-        return self._add(LiquidationEvent, callback)
-
-    def add_funding_listener(self, callback: Callable[[FundingEvent], None]) -> Callable[[], None]:
-        return self._add(FundingEvent, callback)
-
-    def add_order_listener(self, callback: Callable[[OrderEvent], None]) -> Callable[[], None]:
-        return self._add(OrderEvent, callback)
-
-    def _add(self, kind: type, callback: Listener) -> Callable[[], None]:
-        return self._listeners.add(kind, callback)
-
+    # ----- events ----------------------------------------------------------------------------
     def events(self) -> EventSubscription:
         """A new subscription to every fill, order change, position change, liquidation and funding from now on.
 
