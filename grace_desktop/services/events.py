@@ -101,6 +101,8 @@ class EventBus:
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
         self._async_listeners: list[AsyncListener] = []
+        # Listeners of one event type only: a tick published on the bus does not call them.
+        self._typed: dict[type, list[Listener]] = {}
 
     def subscribe_async(self, listener: AsyncListener) -> Callable[[], None]:
         self._async_listeners.append(listener)
@@ -119,17 +121,20 @@ class EventBus:
             except Exception:
                 log.exception("async event listener failed on %s", type(event).__name__)
 
-    def subscribe(self, listener: Listener) -> Callable[[], None]:
-        self._listeners.append(listener)
+    def subscribe(self, listener: Listener, only: type | None = None) -> Callable[[], None]:
+        """`only`: call `listener` for events of exactly that type (and nothing else)."""
+        listeners = self._listeners if only is None else self._typed.setdefault(only, [])
+        listeners.append(listener)
 
         def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
+            if listener in listeners:
+                listeners.remove(listener)
 
         return unsubscribe
 
     def publish(self, event: object) -> None:
-        for listener in tuple(self._listeners):
+        typed = self._typed.get(type(event))
+        for listener in (*self._listeners, *typed) if typed else tuple(self._listeners):
             try:
                 listener(event)
             except Exception:  # a UI bug must not stop the monitor

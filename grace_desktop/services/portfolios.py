@@ -24,7 +24,7 @@ class Portfolios:
         self.bus = bus
         self._cache: dict[tuple[str, str], Portfolio] = {}
         self._orders: dict[tuple[str, str], dict[str, Order]] = {}
-        bus.subscribe(self._on_event)
+        bus.subscribe(self._on_event, only=OrderUpdated)
 
     def get(self, account: str, venue: str | None = None) -> Portfolio:
         """Last known portfolio (no venue call); `venue` defaults to the primary venue."""
