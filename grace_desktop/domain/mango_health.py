@@ -28,8 +28,6 @@ from grace_desktop.domain.enums import OrderSide, Side
 from grace_desktop.domain.models import MarketSpec, Portfolio, Position
 
 MANGO_CROSS = "mango_cross"
-ISOLATED = "isolated"
-MARGIN_MODES = (ISOLATED, MANGO_CROSS)
 
 
 class HealthType(str, Enum):

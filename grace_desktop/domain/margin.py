@@ -103,8 +103,19 @@ def is_liquidatable(position: Position, mark: float, maint_margin: float) -> boo
     return mark <= liq if position.side is Side.LONG else mark >= liq
 
 
+def held_cost(portfolio: Portfolio) -> float:
+    """What a spot wallet paid for its holdings: cash that left the balance and sits in the tokens.
+
+    A margin account's balance still holds the collateral it posted, so it has none."""
+    if portfolio.margin_mode != "spot":
+        return 0.0
+    return sum(p.size * p.entry_price for p in portfolio.positions)
+
+
 def equity(portfolio: Portfolio) -> float:
-    return portfolio.balance + sum(p.unrealized_pnl(portfolio.mark(p.market, p.entry_price)) for p in portfolio.positions)
+    """Balance plus unrealized PnL; a spot wallet's holdings at their cost added (cash + holdings at mark)."""
+    return portfolio.balance + held_cost(portfolio) + sum(
+        p.unrealized_pnl(portfolio.mark(p.market, p.entry_price)) for p in portfolio.positions)
 
 
 def used_initial_margin(portfolio: Portfolio) -> float:
@@ -150,7 +161,7 @@ def account_leverage_after(
     net_after = existing + order_side.sign * size
     notional += abs(net_after) * price
     # Equity after: revalue this market's position at the trade price, then pay the fee.
-    eq = portfolio.balance - fee_paid
+    eq = portfolio.balance + held_cost(portfolio) - fee_paid
     for position in portfolio.positions:
         mark = price if position.market == market else portfolio.mark(position.market, position.entry_price)
         eq += position.unrealized_pnl(mark)

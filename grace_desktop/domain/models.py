@@ -218,12 +218,16 @@ class Position:
         return self.size * mark
 
 
+MARGIN_MODES = ("isolated", "mango_cross", "spot")
+
+
 @dataclass(frozen=True, slots=True)
 class Portfolio:
     """Cash balance plus open positions and the marks they are valued at.
 
-    `margin_mode`: "isolated" (each position backed by its own margin, the paper venue) or
-    "mango_cross" (Mango V3's account-wide health; see domain.mango_health).
+    `margin_mode`: "isolated" (each position backed by its own margin, the paper venue),
+    "mango_cross" (Mango V3's account-wide health; see domain.mango_health) or "spot" (a wallet: the
+    balance is the cash left after buying, so what the holdings cost is not in it; see domain.margin.equity).
     """
 
     account: str
@@ -233,8 +237,8 @@ class Portfolio:
     margin_mode: str = "isolated"
 
     def __post_init__(self) -> None:
-        if self.margin_mode not in ("isolated", "mango_cross"):
-            raise DomainError("margin_mode", f"must be 'isolated' or 'mango_cross', got {self.margin_mode!r}")
+        if self.margin_mode not in MARGIN_MODES:
+            raise DomainError("margin_mode", f"must be one of {', '.join(MARGIN_MODES)}, got {self.margin_mode!r}")
 
     def mark(self, market: str, default: float | None = None) -> float:
         price = self.marks.get(market, default)

@@ -19,13 +19,14 @@ from tests.venues.spot.servers import GMGN_KEY, Loopback
 from tests.venues.spot.stack import MARKET, START_LAMPORTS, START_USDC, venue_options
 
 
-def loopback_stack(*, fallback: bool = False) -> tuple[Loopback, Keypair, dict[str, Any]]:
+def loopback_stack(*, fallback: bool = False, sol_held: float = 0.0) -> tuple[Loopback, Keypair, dict[str, Any]]:
     """A funded wallet on a loopback chain and `create_venue`'s arguments for it (what spot_options
-    builds from the settings and the keyring in a real run)."""
+    builds from the settings and the keyring in a real run). `sol_held`: SOL the wallet already
+    holds beyond the fee reserve."""
     keypair = Keypair()
     chain = Chain()
     chain.fund(keypair.pubkey(), USDC_MINT, START_USDC * 10**6)
-    chain.fund(keypair.pubkey(), SOL_MINT, START_LAMPORTS)
+    chain.fund(keypair.pubkey(), SOL_MINT, START_LAMPORTS + round(sol_held * 10**9))
     loopback = Loopback(chain)
     options = dict(router="jupiter", router_url=loopback.router_url, rpc_url=loopback.rpc_url, keypair=keypair,
                    tokens=("SOL",), fallback=fallback, fallback_url=loopback.router_url,

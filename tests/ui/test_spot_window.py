@@ -5,13 +5,20 @@ ticket (leverage 1) becomes a spot position with its cost basis in Positions, an
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
 from grace_desktop.ui.positions_model import COL_ENTRY, COL_LEV, COL_MARKET, COL_SIDE, COL_SIZE, COL_VENUE
 from tests.ui.conftest import wait_until
 from tests.ui.spot_window import buy_from_ticket, loopback_stack, spot_window
-from tests.venues.spot.stack import MARKET
+from tests.venues.spot.stack import MARKET, START_USDC
+
+
+def status_figure(win, name: str) -> float:
+    """The number the status bar shows for "equity" or "free"."""
+    text = getattr(win.status, f"{name}_label").text()
+    return float(re.sub(r"<[^>]+>", "", text).split()[-1].replace(",", ""))
 
 
 def position_rows(win) -> list[tuple[str, ...]]:
@@ -41,6 +48,10 @@ async def test_a_spot_buy_from_the_ticket_shows_the_wallet_holding_with_its_cost
         # The journal has the fill with its fee, as for any venue.
         fills = await asyncio.to_thread(win.services.store.fills.since, "spot", "spot")
         assert len(fills) == 1 and fills[0].size == pytest.approx(2.0) and fills[0].fee > 0
+        # Equity is the wallet's worth: the USDC left plus the SOL at its mark, not the USDC alone.
+        await wait_until(lambda: abs(status_figure(win, "equity") - START_USDC) < 5, timeout=10,
+                         what=f"equity ~ {START_USDC} ({win.status.equity_label.text()})")
+        assert status_figure(win, "free") == pytest.approx(START_USDC - 2 * 100.0, abs=5)  # the cash left
     finally:
         await close(win)
         loopback.close()
@@ -61,6 +72,26 @@ async def test_a_router_fallback_is_explained_in_the_window(tmp_path, qtbot):
                          what="the fallback reason on the status bar's spot venue")
         await wait_until(lambda: len(set(loopback.chain.landed)) == 1, what="the swap through GMGN landing")
         assert loopback.calls["gmgn_send"] == 1 and loopback.calls["execute"] == 0  # one swap, never a second
+    finally:
+        await close(win)
+        loopback.close()
+
+
+@pytest.mark.slow
+async def test_sol_already_in_the_wallet_is_shown_as_a_position_and_counted_in_equity(tmp_path, qtbot):
+    loopback, keypair, options = loopback_stack(sol_held=1.5)
+    win = await spot_window(tmp_path, options)
+    try:
+        await wait_until(lambda: any(row[COL_MARKET] == MARKET for row in position_rows(win)), timeout=10,
+                         what="the wallet's SOL in Positions")
+        [row] = [r for r in position_rows(win) if r[COL_MARKET] == MARKET]
+        assert float(row[COL_SIZE]) == pytest.approx(1.5)
+        await wait_until(lambda: "Wallet holding adopted" in win.alerts.titles(), what="the adoption explained")
+        await wait_until(lambda: abs(status_figure(win, "equity") - (START_USDC + 1.5 * 100.0)) < 1,
+                         what=f"equity with the SOL ({win.status.equity_label.text()})")
+        fills = await asyncio.to_thread(win.services.store.fills.since, "spot", "spot")
+        assert [(f.side.value, f.size, f.fee) for f in fills] == [("buy", pytest.approx(1.5), 0.0)]  # journaled
+        assert len(set(loopback.chain.landed)) == 0  # found, not swapped
     finally:
         await close(win)
         loopback.close()

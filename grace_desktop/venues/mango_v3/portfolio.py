@@ -49,10 +49,7 @@ def portfolio_from(
 ) -> Portfolio:
     balance = usdc_balance(balances)
     positions = positions_from(account, rows, balance, opened_at)
-    fields: dict[str, object] = {}
-    if "margin_mode" in getattr(Portfolio, "__dataclass_fields__", {}):
-        fields["margin_mode"] = MARGIN_MODE
-    return Portfolio(account, balance, positions, dict(marks), **fields)  # type: ignore[arg-type]
+    return Portfolio(account, balance, positions, dict(marks), margin_mode=MARGIN_MODE)
 
 
 def _entry(row: ServicePosition) -> float:

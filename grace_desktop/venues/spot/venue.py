@@ -35,6 +35,7 @@ from grace_desktop.venues.spot.routers import SpotRouter, SwapQuote
 from grace_desktop.venues.spot.rpc import SolanaRpc
 from grace_desktop.venues.spot.signing import decode_transaction, sign_swap, signature_of
 from grace_desktop.venues.spot.tokens import SOL_MINT, Token
+from grace_desktop.venues.spot.wallet_holdings import adoption, untracked_units
 
 log = logging.getLogger(__name__)
 _STATUS = {r.SIGNED: OrderStatus.UNKNOWN, r.SENDING: OrderStatus.UNKNOWN, r.SUBMITTED: OrderStatus.SUBMITTED,
@@ -81,6 +82,8 @@ class SpotVenue:
         self.fallback_reason = ""
         self._closed = False
         self._seq = int(clock() * 1000)
+        self._one_at_a_time = asyncio.Lock()
+        self._priced: set[str] = set()  # markets that had their first price (a holding found then is adopted)
 
     # ----- lifecycle -------------------------------------------------------------------------
     async def start(self) -> None:
@@ -148,6 +151,15 @@ class SpotVenue:
     def _publish_tick(self, tick: Tick) -> None:
         for sub in tuple(self._subs):
             sub.push(tick)
+        if tick.market not in self._priced and not self._closed:
+            self._priced.add(tick.market)  # the wallet's earlier holdings can be booked at a price now
+            self._spawn(self._adopt_after_first_price())
+
+    async def _adopt_after_first_price(self) -> None:
+        try:
+            await self.positions(self.name)  # the app's own account on a venue is named after it
+        except VenueError as exc:
+            log.info("spot venue: wallet holdings not read after the first price: %s", exc)
 
     def subscribe_prices(self, markets: Iterable[str] | None = None) -> AsyncIterator[Tick]:
         sub = PriceSubscription(markets, on_close=lambda s: self._subs.remove(s) if s in self._subs else None)
@@ -161,7 +173,10 @@ class SpotVenue:
         return self.prices.last.get(market)
 
     def events(self) -> EventSubscription:
-        return self._hub.subscribe()
+        subscription = self._hub.subscribe()
+        if self._priced and not self._closed:  # holdings found before anyone listened: book them now
+            self._spawn(self._adopt_after_first_price())
+        return subscription
 
     def new_client_id(self) -> str:
         self._seq += 1
@@ -177,21 +192,63 @@ class SpotVenue:
         self._check_open()
         cash = money.from_units(await self._balance(self.quote.mint), self._decimals[self.quote.mint])
         marks = {m: p for m, p in self.prices.last.items()}
-        return Portfolio(account, cash, tuple(await self.positions(account)), marks)
+        return Portfolio(account, cash, tuple(await self.positions(account)), marks, margin_mode="spot")
 
     async def positions(self, account: str) -> list[Position]:
+        """The account's holdings, capped by what the wallet really holds (tokens moved out are gone)."""
         self._check_open()
+        wallet = {m: await self._balance(t.mint) for m, t in sorted(self.bases.items())}
+        await self._adopt_untracked(account, wallet)
         found = []
-        for (owner, market), held in sorted(self._records.holdings.items()):
-            if owner != account or held.size <= 0:
+        for market, units in wallet.items():
+            held = self._records.holdings.get((account, market))
+            if held is None or held.size <= 0:
                 continue
-            token = self.bases[market]
-            in_wallet = money.from_units(await self._balance(token.mint), self._decimals[token.mint])
-            size = min(held.size, in_wallet)
+            size = min(held.size, money.from_units(units, self._decimals[self.bases[market].mint]))
             if size > 0:
                 found.append(Position(account, market, "long", size, held.entry_price, 1.0, size * held.entry_price,
                                       held.realized_pnl, held.opened_at))
         return found
+
+    async def _adopt_untracked(self, account: str, wallet: Mapping[str, int]) -> None:
+        """Book what the wallet holds beyond every account's holdings as a buy at the mark (wallet_holdings)."""
+        if self.wallet is None or any(not s.final for s in self._records.swaps.values()):
+            return  # a swap landing now moves the balances: what it brings is its own fill, not a holding found
+        if not self._hub.subscribers:
+            return  # its notice and fill would reach no journal: events() looks again when one listens
+        specs = await self.markets()
+        # No await from here on: two reads at once must not both book the same tokens.
+        for market, units in wallet.items():
+            token, mark = self.bases[market], self.last_price(market)
+            tracked = sum(h.size for (_, m), h in self._records.holdings.items() if m == market)
+            spare = untracked_units(units, tracked, decimals=self._decimals[token.mint],
+                                    lot_units=self._lot_units(token.mint), native=token.native)
+            if not spare or mark is None:
+                continue  # nothing found, or no price to book it at yet (the first tick looks again)
+            size = money.from_units(spare, self._decimals[token.mint])
+            record = adoption(f"wallet-{self.new_client_id()}", account, market, size, mark, self._clock())
+            self._records.swaps[record.client_id] = record
+            fill = self._fill_of(record)
+            self._book(record, fill, specs[market])
+            held = self._records.holdings[(account, market)]
+            text = (f"{size:g} {token.symbol} already in the wallet is now part of the {market} position at "
+                    f"{mark:,.6g}, the price when it was first seen (its earlier cost is unknown); the position "
+                    f"is {held.size:g} at an average {held.entry_price:,.6g}")
+            position = Position(account, market, "long", held.size, held.entry_price, 1.0,
+                                held.size * held.entry_price, held.realized_pnl, held.opened_at)
+            self._hub.publish([VenueNotice(self.name, account, "info", "Wallet holding adopted", text, market),
+                               FillReported(self.name, account, fill, self._order_of(record)),
+                               PositionChanged(self.name, account, market, position)])
+
+    def _book(self, record: r.SwapRecord, fill: Fill, spec: MarketSpec) -> None:
+        """The fill into the holding it changes, and both to the record file."""
+        key = (record.account, record.market)
+        holding = apply_to_holding(self._records.holdings.get(key), fill, spec, record.account)
+        if holding is None:
+            self._records.holdings.pop(key, None)
+        else:
+            self._records.holdings[key] = holding
+        self._save(record)
 
     async def open_orders(self, account: str) -> list[Order]:
         self._check_open()
@@ -238,6 +295,19 @@ class SpotVenue:
             if existing.account != request.account:
                 raise OrderRejected(f"client_id: {request.client_id!r} is already used by another account")
             return self._order_of(existing)
+        # One swap in flight per wallet: a fill is read from the wallet's balance changes, which two
+        # swaps landing together (a buy of SOL and of JUP both spend USDC) would leave mixed up.
+        async with self._one_at_a_time:
+            existing = self._records.swaps.get(request.client_id)
+            if existing is not None:
+                return self._order_of(existing)
+            landing = next((s for s in self._records.swaps.values() if not s.final), None)
+            if landing is not None:
+                raise NotSent(f"not sent: the {landing.market} {landing.side} swap {landing.signature[:8]}… is still "
+                              "landing; one swap at a time, so each one's amounts are read from the wallet")
+            return await self._place(request)
+
+    async def _place(self, request: OrderRequest) -> Order:
         try:
             spec = request.check_market(await self.markets())
         except DomainError as exc:
@@ -339,16 +409,10 @@ class SpotVenue:
                            quote_decimals=self._decimals[self.quote.mint], lot_units=self._lot_units(token.mint),
                            sol_price=sol_usd / quote_usd if sol_usd else None, ts=self._clock())
         fill = booked.fill
-        key = (record.account, record.market)
         spec = (await self.markets())[record.market]
-        holding = apply_to_holding(self._records.holdings.get(key), fill, spec, record.account)
-        if holding is None:
-            self._records.holdings.pop(key, None)
-        else:
-            self._records.holdings[key] = holding
         record.fill = {"size": fill.size, "price": fill.price, "fee": fill.fee, "ts": fill.ts}
         record.state, record.reason, record.updated_at = r.LANDED, "", fill.ts
-        self._save(record)
+        self._book(record, fill, spec)
         events: list[Any] = []
         if booked.mismatch:
             events.append(VenueNotice(self.name, record.account, "critical", "Swap amounts differ from the quote",
@@ -362,7 +426,7 @@ class SpotVenue:
     def _fill_of(self, record: r.SwapRecord) -> Fill:
         f = record.fill or {}
         return Fill(record.client_id, record.market, record.side, f["size"], f["price"], f["fee"], f["ts"],
-                    fill_id=record.signature)
+                    fill_id=record.signature or record.client_id)
 
     def _order_of(self, record: r.SwapRecord) -> Order:
         request = OrderRequest(record.account, record.market, record.side, record.size, client_id=record.client_id)
