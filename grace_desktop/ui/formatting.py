@@ -18,12 +18,26 @@ def decimals_for(step: float) -> int:
     return digits
 
 
+FINE_TICK_DIGITS = 4  # beyond this, a tick is finer than any trader reads (a spot token priced in USDC's 1e-6)
+SIGNIFICANT = 6
+
+
+def price_decimals(value: float, tick_size: float) -> int:
+    """The tick's digits; for a tick finer than 1e-4, only as many as give six significant figures
+    (SOL at 100.864 in USDC's 1e-6 ticks shows 100.864, not 100.864000), never more than the tick's."""
+    digits = decimals_for(tick_size)
+    if digits <= FINE_TICK_DIGITS or value == 0:
+        return digits
+    whole = math.floor(math.log10(abs(value))) + 1  # digits before the point (negative below 0.1)
+    return max(2, min(digits, SIGNIFICANT - whole))
+
+
 def price(value: float | None, tick_size: float = 0.01) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     if math.isinf(value):
         return "never"
-    return f"{value:,.{decimals_for(tick_size)}f}"
+    return f"{value:,.{price_decimals(value, tick_size)}f}"
 
 
 def liquidation(value: float | None, tick_size: float = 0.01) -> str:

@@ -36,6 +36,7 @@ from grace_desktop.ui.settings_panel import SettingsPanel
 from grace_desktop.ui.status_bar import TradingStatusBar
 from grace_desktop.ui.tasks import TaskKeeper
 from grace_desktop.ui.tray import TrayController
+from grace_desktop.ui.vertical_scroll import VerticalScroll
 
 if TYPE_CHECKING:  # the chart (pyqtgraph + numpy) is imported after the first paint: see `chart`
     from grace_desktop.ui.chart_panel import ChartPanel
@@ -101,7 +102,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
 
         self.docks: dict[str, QDockWidget] = {}
-        self._dock("ticket", "Order ticket", _scrollable(self.ticket), Qt.DockWidgetArea.RightDockWidgetArea, "ticket")
+        self._dock("ticket", "Order ticket", VerticalScroll(self.ticket), Qt.DockWidgetArea.RightDockWidgetArea, "ticket")
         self._dock("alerts", "Alerts", self.alerts, Qt.DockWidgetArea.RightDockWidgetArea, "bell")
         self._dock("positions", "Positions", self.positions, Qt.DockWidgetArea.BottomDockWidgetArea, "positions")
         self._dock("orders", "Orders", self.orders_panel, Qt.DockWidgetArea.BottomDockWidgetArea, "journal")
@@ -374,16 +375,3 @@ class MainWindow(QMainWindow):
 
     def _on_task_error(self, name: str, exc: BaseException) -> None:
         self.alerts.add_alert(AlertRecord(time.time(), "error", f"{name} failed", str(exc) or type(exc).__name__))
-
-
-def _scrollable(widget: QWidget) -> QScrollArea:
-    """The ticket is tall; on a short screen (1366x768) it scrolls instead of pushing the window off-screen."""
-    scroll = QScrollArea()
-    scroll.setObjectName(f"{widget.objectName()}Scroll")
-    scroll.setWidget(widget)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    # Scroll vertically only: keep the ticket's own minimum width plus room for the scroll bar.
-    scroll.setMinimumWidth(widget.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
-    return scroll

@@ -314,8 +314,11 @@ class OrderTicket(SizeButtons, QWidget):
         self.cap_label.setVisible(p.cap is not None)
         reader = self.numbers()
         self.risk.show_preview(p, lambda value, lot: reader.format(value, fmt.decimals_for(lot)))
+        size = self.shown_size(p)
+        spends = f" for {fmt.money(p.spends)} {p.spec.quote}" if p.spends is not None and p.spec else ""
         self.submit_button.setText(" ".join(
-            x for x in ("Buy" if inp.action == "buy" else "Sell", self.shown_size(p), inp.market) if x))
+            x for x in ("Buy" if inp.action == "buy" else "Sell", f"≈{size}" if spends else size, inp.market) if x)
+            + spends)
         self.submit_button.setProperty("side", inp.action)
         self.submit_button.style().unpolish(self.submit_button)
         self.submit_button.style().polish(self.submit_button)

@@ -115,6 +115,9 @@ class TicketPreview:
     stop: float | None = None  # the first stop the order attaches, as a price
     loss_at_stop: float | None = None  # money lost if that stop closes the whole resulting position
     equity: float | None = None
+    # A spot wallet's buy is a swap exact in what it spends (size × price of the quote token), so the
+    # size it gets is approximate: the button says both.
+    spends: float | None = None
 
     @property
     def can_submit(self) -> bool:
@@ -149,9 +152,10 @@ def compute(backend: TicketBackend, inp: TicketInput) -> TicketPreview:
     out.daily_vol = backend.daily_volatility(inp.market)
     out.allowed_leverage, out.cap = backend.allowed_leverage(inp.account, inp.market)
     side = Side.parse(inp.action)
-    cross = False
+    cross = wallet = False
     try:
         portfolio = backend.portfolio(inp.account)
+        wallet = portfolio.margin_mode == "spot"
         cross = mango_health.is_cross(portfolio)  # Mango: init health, and liquidation from the account
         out.free_collateral = mango_health.free_collateral(portfolio, backend.markets()) - backend.reserved_margin(inp.account)
         out.equity = margin.equity(portfolio)
@@ -218,6 +222,8 @@ def compute(backend: TicketBackend, inp: TicketInput) -> TicketPreview:
     if not d.approved:
         out.reasons.extend(r.message for r in d.reasons)
         return out
+    if wallet and side is Side.LONG and price is not None:
+        out.spends = size * price
     out.order = TicketOrder(
         account=inp.account, market=inp.market, action=inp.action, size=size, order_type=inp.order_type,
         price=request.price, leverage=d.leverage, conditions=conditions, reduce_only=inp.reduce_only,

@@ -52,6 +52,13 @@ async def test_a_spot_buy_from_the_ticket_shows_the_wallet_holding_with_its_cost
         await wait_until(lambda: abs(status_figure(win, "equity") - START_USDC) < 5, timeout=10,
                          what=f"equity ~ {START_USDC} ({win.status.equity_label.text()})")
         assert status_figure(win, "free") == pytest.approx(START_USDC - 2 * 100.0, abs=5)  # the cash left
+        # A swap is exact in what it spends: the button says the USDC it spends and the size it gets, about.
+        win.ticket.size_edit.clear()
+        qtbot.keyClicks(win.ticket.size_edit, "1")
+        await wait_until(lambda: "for" in win.ticket.submit_button.text(), what="the buy button's spend")
+        text = win.ticket.submit_button.text()
+        assert text.startswith(f"Buy ≈1.000000 {MARKET} for ") and text.endswith(" USDC"), text
+        assert float(text.split(" for ")[1].split()[0].replace(",", "")) == pytest.approx(win.services.trading.mark(MARKET))
     finally:
         await close(win)
         loopback.close()
