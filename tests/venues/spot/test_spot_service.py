@@ -7,12 +7,15 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from solders.keypair import Keypair
 
 from grace_desktop.domain.enums import OrderStatus
 from grace_desktop.services.container import build_services
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.storage import open_storage
-from tests.venues.spot.stack import MARKET, spot_loop
+from grace_desktop.venues.spot.tokens import SOL_MINT, USDC_MINT
+from tests.venues.spot.chain import Chain
+from tests.venues.spot.stack import MARKET, START_LAMPORTS, START_USDC, spot_loop
 
 
 async def eventually(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
@@ -67,6 +70,28 @@ async def test_the_self_test_round_trip_runs_on_spot(tmp_path: Path, capsys: pyt
             assert await _round_trip(services) == 0, capsys.readouterr().out
             assert "self-test OK" in capsys.readouterr().out
             assert loop.distinct_swaps() == 2  # bought about 1 USDC of SOL and sold it back
+        finally:
+            await services.stop()
+            store.close()
+
+
+async def test_the_self_test_leaves_sol_already_in_the_wallet_alone(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from grace_desktop.services.runner import SELF_TEST_ACCOUNT, _round_trip
+
+    keypair = Keypair()
+    chain = Chain()
+    chain.fund(keypair.pubkey(), USDC_MINT, START_USDC * 10**6)
+    chain.fund(keypair.pubkey(), SOL_MINT, START_LAMPORTS + 3 * 10**9)  # 3 SOL the user holds
+    store = open_storage(tmp_path / "data")
+    async with spot_loop(tmp_path / "spot", chain=chain, keypair=keypair) as loop:
+        services = await build_services(store, "spot", venues={"spot": loop.venue}, sweep_interval=3600,
+                                        order_timeout=3.0, account=SELF_TEST_ACCOUNT, internal_account=True)
+        try:
+            assert await _round_trip(services) == 0, capsys.readouterr().out
+            assert loop.distinct_swaps() == 2
+            # Its own ~1 USDC of SOL bought and sold back; the user's 3 SOL still in the wallet.
+            assert chain.balance(loop.owner, SOL_MINT) >= START_LAMPORTS + 3 * 10**9 - 3 * 5000 - 10**7
         finally:
             await services.stop()
             store.close()
