@@ -33,6 +33,7 @@ class JupiterPrices:
         self.refresh = refresh
         self._clock = clock
         self.last: dict[str, float] = {}
+        self.last_ticks: dict[str, Tick] = {}  # what a subscriber that comes later starts from
         self._sent_at: dict[str, float] = {}
         self.usd: dict[str, float] = {}  # usdPrice by mint (the SOL price values network fees)
         self.error = ""
@@ -64,7 +65,9 @@ class JupiterPrices:
             if price != self.last.get(market) or now - self._sent_at.get(market, 0.0) >= self.refresh:
                 self.last[market] = price
                 self._sent_at[market] = now
-                ticks.append(Tick(market, price, now, self.venue))
+                tick = Tick(market, price, now, self.venue)
+                self.last_ticks[market] = tick
+                ticks.append(tick)
         return ticks
 
     async def run(self) -> None:

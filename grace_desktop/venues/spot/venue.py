@@ -167,6 +167,10 @@ class SpotVenue:
             sub.close()
         else:
             self._subs.append(sub)
+            # The last price of each market at once (with its own time): the next poll that changes it
+            # may be a while away, and a steady price is re-sent only every `refresh` seconds.
+            for tick in tuple(self.prices.last_ticks.values()):
+                sub.push(tick)
         return sub
 
     def last_price(self, market: str) -> float | None:
