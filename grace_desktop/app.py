@@ -28,8 +28,6 @@ from grace_desktop.startup_imports import import_sqlite_utils_without_numpy
 
 import_sqlite_utils_without_numpy()  # before storage: numpy loads with the chart, after the first paint
 
-import qasync  # noqa: E402
-
 from grace_desktop.launch import seconds_since_launch  # noqa: E402
 from grace_desktop.services.container import build_services  # noqa: E402
 from grace_desktop.services.runner import (  # noqa: E402
@@ -41,6 +39,7 @@ from grace_desktop.services.runner import (  # noqa: E402
 )
 from grace_desktop.storage import AlertRecord, Storage, open_storage, resolve_data_dir  # noqa: E402
 from grace_desktop.storage.paths import private_file  # noqa: E402
+from grace_desktop.ui.event_loop import QEventLoop  # noqa: E402
 from grace_desktop.ui.main_window import SETTINGS_FILE, MainWindow  # noqa: E402
 from grace_desktop.ui.qt import QApplication, QSettings, QTimer, create_qapp  # first: pins qasync to PySide6
 from grace_desktop.ui.startup_dialogs import show_startup_failure, wait_finished  # noqa: E402
@@ -80,7 +79,7 @@ def create_main_window(
     except RuntimeError:
         raise RuntimeError(
             "create_main_window needs a running qasync loop: call it from a coroutine run with "
-            "asyncio.Runner(loop_factory=qasync.QEventLoop) or qasync.run(...)"
+            "asyncio.Runner(loop_factory=grace_desktop.ui.event_loop.QEventLoop)"
         ) from None
     create_qapp()
     folder = resolve_data_dir(data_dir)
@@ -264,5 +263,6 @@ def main(args: Any) -> int:
     app = create_qapp(sys.argv[:1])
     # We decide when to quit: after the async shutdown has finished, not when a window hides.
     app.setQuitOnLastWindowClosed(False)
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
+    # Ours, not qasync's: its close() frees the loop's Qt timers on the GUI thread (see ui/event_loop.py).
+    with asyncio.Runner(loop_factory=QEventLoop) as runner:
         return runner.run(_run(app, args))

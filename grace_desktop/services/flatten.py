@@ -175,8 +175,12 @@ class PositionActions:
         if target is None:
             return False
         try:
-            done = await asyncio.wait_for(target.cancel_order(account, client_id), self.trading.orders.deadline)
-            found = await asyncio.wait_for(target.order_by_client_id(account, client_id), self.trading.orders.deadline)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for drops a cancellation that lands as the
+            # venue answers, and a cancel that should stop with the app would run on.
+            async with asyncio.timeout(self.trading.orders.deadline):
+                done = await target.cancel_order(account, client_id)
+            async with asyncio.timeout(self.trading.orders.deadline):
+                found = await target.order_by_client_id(account, client_id)
         except (VenueError, TimeoutError) as exc:
             # Outcome unknown: the venue may still have cancelled it. Its events will tell; nothing is re-sent.
             self._journal(account, "-", "manual", "cancel order: no answer", f"{client_id}: {exc}", venue)

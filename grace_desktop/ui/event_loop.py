@@ -14,10 +14,11 @@ the loop, unregisters the timers while that is still allowed.
 
 from __future__ import annotations
 
+from grace_desktop.ui.qt import QtCore  # before qasync: pins it to PySide6 (see ui/qt.py)
+
+# isort: split
 import qasync
 import shiboken6
-
-from grace_desktop.ui.qt import QtCore
 
 
 class QEventLoop(qasync.QEventLoop):  # type: ignore[misc,name-defined]

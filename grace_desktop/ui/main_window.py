@@ -158,7 +158,8 @@ class MainWindow(QMainWindow):
         if self.painted or not self.isVisible():
             return
         try:
-            await asyncio.wait_for(self._first_paint.wait(), timeout)
+            async with asyncio.timeout(timeout):  # not wait_for: on 3.11 it can drop the caller's cancellation
+                await self._first_paint.wait()
         except TimeoutError:
             log.debug("no paint within %.1f s; building the rest of the window anyway", timeout)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from grace_desktop.domain.enums import OrderStatus, Side
@@ -115,3 +117,34 @@ async def test_opens_are_logged_and_headless_lists_what_it_protects(services, ca
     lines = protection_lines(services.monitor)
     assert any(line.startswith("paper SOL-PERP long 10 on paper: ") and "stop loss 90" in line for line in lines)
     assert any("entry buy 0.01 when ≤ 50000 (alert only)" in line for line in lines)
+
+
+async def test_a_cancel_the_venue_does_not_answer_is_journaled_as_unknown(services, actions, monkeypatch):
+    rest = await _buy(services, SOL, size=1.0, order_type="limit", price=80.0)
+    never = asyncio.Event()
+
+    async def silent(account, client_id):
+        await never.wait()
+
+    monkeypatch.setattr(services.paper, "cancel_order", silent)
+    monkeypatch.setattr(services.trading.orders, "deadline", 0.05)
+    assert not await actions.cancel_order("paper", services.account, rest.order.client_id)
+    await settle(services)
+    assert services.store.decisions.recent()[0].action == "cancel order: no answer"
+
+
+async def test_a_cancel_order_call_stopped_as_the_venue_answers_stays_stopped(services, actions, monkeypatch):
+    """The venue answers in the very step its caller is cancelled (Python 3.11's wait_for returned the
+    answer and lost the cancellation: the caller ran on)."""
+    rest = await _buy(services, SOL, size=1.0, order_type="limit", price=80.0)
+    caller: list[asyncio.Task] = []
+
+    async def answers_as_cancelled(account, client_id):
+        caller[0].cancel()
+        return True
+
+    monkeypatch.setattr(services.paper, "cancel_order", answers_as_cancelled)
+    caller.append(asyncio.get_running_loop().create_task(
+        actions.cancel_order("paper", services.account, rest.order.client_id)))
+    await asyncio.gather(caller[0], return_exceptions=True)
+    assert caller[0].cancelled()

@@ -10,10 +10,7 @@ import dataclasses
 import os
 import sqlite3
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
-from keyring.backends import fail
 
 from grace_desktop.cli import build_parser
 from grace_desktop.domain.errors import DomainError
@@ -169,36 +166,6 @@ def test_a_key_file_owned_by_someone_else_is_refused_with_chown(tmp_path):
 
 # --- keyring slots -----------------------------------------------------------------------------
 
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self):
-        super().__init__()
-        self.items = {}
-
-    def get_password(self, service, username):
-        return self.items.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.items[(service, username)] = password
-
-    def delete_password(self, service, username):
-        from keyring.errors import PasswordDeleteError
-
-        if (service, username) not in self.items:
-            raise PasswordDeleteError("not found")
-        del self.items[(service, username)]
-
-
-@pytest.fixture
-def ring():
-    previous = keyring.get_keyring()
-    memory = MemoryKeyring()
-    keyring.set_keyring(memory)
-    yield memory
-    keyring.set_keyring(previous)
-
-
 async def test_each_secret_has_its_own_slot(ring):
     await secrets.set_secret("jupiter_api_key", "jup-secret")
     await secrets.set_secret("gmgn_api_key", "gmgn-secret")
@@ -214,16 +181,11 @@ async def test_each_secret_has_its_own_slot(ring):
         await secrets.get_secret("password")
 
 
-async def test_a_refusing_keyring_never_echoes_the_secret():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        with pytest.raises(secrets.SecretStoreError) as refused:
-            await secrets.set_secret("jupiter_api_key", "jup-s3cret")
-        assert "jup-s3cret" not in str(refused.value) and "Jupiter API key" in str(refused.value)
-        assert not await secrets.has_secret("jupiter_api_key")
-    finally:
-        keyring.set_keyring(previous)
+async def test_a_refusing_keyring_never_echoes_the_secret(refusing_keyring):
+    with pytest.raises(secrets.SecretStoreError) as refused:
+        await secrets.set_secret("jupiter_api_key", "jup-s3cret")
+    assert "jup-s3cret" not in str(refused.value) and "Jupiter API key" in str(refused.value)
+    assert not await secrets.has_secret("jupiter_api_key")
 
 
 # --- the Mango venue at start-up and when saved --------------------------------------------------

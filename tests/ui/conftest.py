@@ -14,10 +14,13 @@ os.environ.setdefault("QT_API", "pyside6")
 
 import asyncio  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
+from collections.abc import AsyncIterator, Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+from grace_desktop.app import create_main_window  # noqa: E402
+from grace_desktop.ui.main_window import MainWindow  # noqa: E402
 from grace_desktop.ui.qt import QApplication, create_qapp  # noqa: E402
 
 
@@ -54,3 +57,32 @@ async def wait_until(predicate: Callable[[], object], timeout: float = 5.0, what
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
         await asyncio.sleep(0.01)
+
+
+# The paper window's first prices (`paper_window`, the `window` fixture).
+START = {"BTC-PERP": 60_000.0, "ETH-PERP": 3_000.0, "SOL-PERP": 150.0}
+
+
+async def paper_window(data_dir: Path) -> MainWindow:
+    """The real main window on the paper venue, no feed: prices move only when the test pushes them."""
+    win = await create_main_window(data_dir, "paper", use_tray=False, feed=None, sweep_interval=0.5)
+    for market, price in START.items():
+        await win.services.paper.push_tick(market, price)
+    await wait_until(lambda: win.services.trading.mark("BTC-PERP") == START["BTC-PERP"], what="first BTC mark")
+    return win
+
+
+async def close_window(win: MainWindow) -> None:
+    if not win.is_closed:
+        win.close()
+        async with asyncio.timeout(10):
+            await win.wait_closed()
+    await asyncio.sleep(0.2)  # let queued Qt signals land while the loop runs, not in a later sync test
+
+
+@pytest.fixture
+async def window(tmp_path: Path) -> AsyncIterator[MainWindow]:
+    """`paper_window`, closed after the test. A test file with a window of its own overrides it."""
+    win = await paper_window(tmp_path)
+    yield win
+    await close_window(win)

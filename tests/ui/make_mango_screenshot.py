@@ -12,65 +12,23 @@ liquidation prices (domain.mango_health).
 
 from __future__ import annotations
 
-import asyncio
-import math
-import os
-import random
 import sys
-import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a file: the repository root
 
-import qasync  # noqa: E402
-
-from grace_desktop.app import create_main_window  # noqa: E402
 from grace_desktop.ui.order_ticket import LEVERAGE_SCALE  # noqa: E402
-from grace_desktop.ui.qt import create_qapp  # noqa: E402
-from tests.ui.make_screenshots import grab, settle  # noqa: E402
+from tests.ui.screenshot_kit import PriceWalk, grab, open_window, settle, shoot, ticket_order  # noqa: E402
 from tests.venues.mango_service import MangoService  # noqa: E402
-
-
-async def drift(service: MangoService, market: str, start: float, stop: asyncio.Event) -> None:
-    """A calm random walk on the service's oracle, so the chart has a line and the marks move."""
-    rng, price, step = random.Random(7), start, 0
-    while not stop.is_set():
-        step += 1
-        price *= math.exp(rng.gauss(0, 0.00004) + 0.00003 * math.sin(step / 60))
-        service.state.set_price(market, round(price, 2))
-        await asyncio.sleep(0.1)
-
-
-async def ticket_order(window: object, side: str, market: str, size: str, leverage: int) -> str:
-    ticket = window.ticket  # type: ignore[attr-defined]
-    ticket.set_market(market)
-    (ticket.buy_button if side == "buy" else ticket.sell_button).click()
-    ticket.leverage_slider.setValue(leverage * LEVERAGE_SCALE)
-    ticket.size_edit.setText(size)
-    for _ in range(50):
-        if ticket.submit_button.isEnabled():
-            break
-        await settle(0.1)
-    ticket.submit_button.click()
-    for _ in range(100):
-        text = ticket.result_label.text()
-        if text.startswith(("filled", "partially", "refused", "not placed")):
-            return text
-        await settle(0.1)
-    return ticket.result_label.text()
 
 
 async def run(out: Path) -> None:
     service = MangoService().start()
     service.state.markets["SOL-PERP"].depth_lots = 5_000
     service.state.markets["BTC-PERP"].depth_lots = 1_000
-    stop = asyncio.Event()
-    walker = asyncio.get_running_loop().create_task(drift(service, "SOL-PERP", 100.0, stop))
-    data = Path(tempfile.mkdtemp(prefix="grace-mango-shot-"))
-    window = await create_main_window(data, "paper", use_tray=False)
-    window.move(0, 0)
-    window.resize(1600, 1000)
+    walk = PriceWalk(lambda price: service.state.set_price("SOL-PERP", price), 100.0,
+                     seed=7, noise=0.00004, swell=0.00003, period=60, digits=2)
+    window = await open_window("grace-mango-shot-")
     try:
         await settle(3)
         box = window.settings_panel.venues
@@ -101,22 +59,11 @@ async def run(out: Path) -> None:
         await settle(1)
         grab(window, out / "screenshot-mango-position.png")
     finally:
-        stop.set()
-        await walker
+        await walk.stop()
         window.close()
         await window.wait_closed()
         service.stop()
 
 
-def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
-    out.mkdir(parents=True, exist_ok=True)
-    app = create_qapp()
-    app.setQuitOnLastWindowClosed(False)
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        runner.run(run(out))
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(shoot(run))

@@ -10,28 +10,18 @@ A throw-away data dir, the paper venue on a fast simulated feed; two positions w
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a file: the repository root
 
-import qasync  # noqa: E402
-
-from grace_desktop.app import create_main_window  # noqa: E402
 from grace_desktop.services.trade_types import TradeConditions  # noqa: E402
-from grace_desktop.ui.qt import create_qapp  # noqa: E402
 from grace_desktop.venues.feeds import SimulatedFeed  # noqa: E402
-from tests.ui.make_screenshots import grab  # noqa: E402
+from tests.ui.screenshot_kit import grab, open_window, shoot  # noqa: E402
 
 
 async def run(out: Path) -> None:
-    data = Path(tempfile.mkdtemp(prefix="grace-orders-shot-"))
-    window = await create_main_window(data, "paper", feed=SimulatedFeed(seed=5, tick_rate_hz=10, speed=20),
-                                      use_tray=False)
-    window.move(0, 0)
-    window.resize(1600, 1000)
+    window = await open_window("grace-orders-shot-", feed=SimulatedFeed(seed=5, tick_rate_hz=10, speed=20))
     trading = window.services.trading
     await asyncio.sleep(4)
     sol = trading.mark("SOL-PERP") or 150.0
@@ -55,16 +45,5 @@ async def run(out: Path) -> None:
     await window.wait_closed()
 
 
-def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
-    out.mkdir(parents=True, exist_ok=True)
-    app = create_qapp()
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
-    with loop:
-        loop.run_until_complete(run(out))
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(shoot(run))

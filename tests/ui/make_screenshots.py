@@ -11,43 +11,19 @@ then the candle chart with levels, a resting order, an armed entry and fills.
 
 from __future__ import annotations
 
-import asyncio
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a file: the repository root
 
-import qasync  # noqa: E402
-
-from grace_desktop.app import create_main_window  # noqa: E402
 from grace_desktop.services.trade_types import TradeConditions  # noqa: E402
-from grace_desktop.ui.qt import create_qapp  # noqa: E402
 from grace_desktop.venues.feeds import SimulatedFeed  # noqa: E402
-
-
-async def settle(seconds: float) -> None:
-    await asyncio.sleep(seconds)
-
-
-def grab(window: object, path: Path) -> None:
-    # No processEvents() here: a nested Qt loop inside a coroutine re-enters running asyncio tasks;
-    # the awaited settle() before each grab lets Qt paint.
-    screen = window.screen()  # type: ignore[attr-defined]
-    pixmap = screen.grabWindow(window.winId())  # type: ignore[attr-defined]
-    if pixmap.isNull() or pixmap.width() < 100:
-        pixmap = window.grab()  # type: ignore[attr-defined]
-    pixmap.save(str(path))
-    print(f"saved {path} ({pixmap.width()}x{pixmap.height()})")
+from tests.ui.screenshot_kit import grab, open_window, settle, shoot  # noqa: E402
 
 
 async def run(out: Path) -> None:
-    data = Path(tempfile.mkdtemp(prefix="grace-shots-"))
     feed = SimulatedFeed(seed=11, tick_rate_hz=10, speed=60)
-    window = await create_main_window(data, "paper", feed=feed, use_tray=False)
-    window.move(0, 0)
-    window.resize(1600, 1000)
+    window = await open_window("grace-shots-", feed=feed)
     trading = window.services.trading
     await settle(8)
     window.ticket.set_market("BTC-PERP")
@@ -101,11 +77,8 @@ async def run(out: Path) -> None:
 async def run_chart(out: Path) -> None:
     """The candle chart: market moving 10 minutes per second so 5m candles form while we wait; a
     long with TP, SL and a trailing stop, a resting limit order, an armed entry, fills marked."""
-    data = Path(tempfile.mkdtemp(prefix="grace-shots-chart-"))
     feed = SimulatedFeed(seed=5, tick_rate_hz=20, speed=600)
-    window = await create_main_window(data, "paper", feed=feed, use_tray=False)
-    window.move(0, 0)
-    window.resize(1600, 1000)
+    window = await open_window("grace-shots-chart-", feed=feed)
     trading = window.services.trading
     window.chart.set_timeframe("5m")
     window.ticket.set_market("BTC-PERP")
@@ -129,16 +102,5 @@ async def run_chart(out: Path) -> None:
     await window.wait_closed()
 
 
-def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
-    out.mkdir(parents=True, exist_ok=True)
-    app = create_qapp()
-    app.setQuitOnLastWindowClosed(False)
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        runner.run(run(out))
-        runner.run(run_chart(out))
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(shoot(run, run_chart))

@@ -12,39 +12,18 @@ ticket dock (what the trader reads) and as the whole window:
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run as a file: the repository root
 
-import qasync  # noqa: E402
-
-from grace_desktop.app import create_main_window  # noqa: E402
-from grace_desktop.ui.qt import create_qapp  # noqa: E402
 from grace_desktop.venues.feeds import SimulatedFeed  # noqa: E402
-
-
-def grab(window: object, path: Path, dock: object | None = None) -> None:
-    # No processEvents(): a nested Qt loop inside a coroutine re-enters running tasks; the awaited
-    # sleep before each grab lets Qt paint.
-    if dock is not None:
-        pixmap = dock.grab()  # type: ignore[attr-defined]  # the dock as rendered, exactly its bounds
-    else:
-        pixmap = window.screen().grabWindow(window.winId())  # type: ignore[attr-defined]
-    if pixmap.isNull() or pixmap.width() < 100:
-        pixmap = (dock or window).grab()  # type: ignore[attr-defined]
-    pixmap.save(str(path))
-    print(f"saved {path} ({pixmap.width()}x{pixmap.height()})")
+from tests.ui.screenshot_kit import grab, open_window, shoot  # noqa: E402
 
 
 async def run(out: Path) -> None:
-    data = Path(tempfile.mkdtemp(prefix="grace-ticket-shots-"))
     feed = SimulatedFeed(seed=5, tick_rate_hz=4, speed=1)
-    window = await create_main_window(data, "paper", feed=feed, use_tray=False)
-    window.move(0, 0)
-    window.resize(1600, 1000)
+    window = await open_window("grace-ticket-shots-", feed=feed)
     dock = window.docks["ticket"]
     window.resizeDocks([dock], [470], _horizontal())
     trading, ticket = window.services.trading, window.ticket
@@ -86,15 +65,5 @@ def _horizontal() -> object:
     return Qt.Orientation.Horizontal
 
 
-def main() -> int:
-    out = Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
-    out.mkdir(parents=True, exist_ok=True)
-    app = create_qapp()
-    app.setQuitOnLastWindowClosed(False)
-    with asyncio.Runner(loop_factory=qasync.QEventLoop) as runner:
-        runner.run(run(out))
-    return 0
-
-
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(shoot(run))

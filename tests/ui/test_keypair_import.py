@@ -10,9 +10,7 @@ import json
 import logging
 import os
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from solders.keypair import Keypair
 
 from grace_desktop.domain.venue_settings import VenueSettings
@@ -25,36 +23,6 @@ from grace_desktop.ui.settings_panel import SettingsPanel
 from grace_desktop.ui.tasks import TaskKeeper
 
 SLOT = ("grace-desktop", "spot_keypair")
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service, username):
-        return self.items.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.items[(service, username)] = password
-
-    def delete_password(self, service, username):
-        from keyring.errors import PasswordDeleteError
-
-        if (service, username) not in self.items:
-            raise PasswordDeleteError("not found")
-        del self.items[(service, username)]
-
-
-@pytest.fixture
-def ring():
-    previous = keyring.get_keyring()
-    memory = MemoryKeyring()
-    keyring.set_keyring(memory)
-    yield memory
-    keyring.set_keyring(previous)
 
 
 @pytest.fixture

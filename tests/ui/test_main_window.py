@@ -11,23 +11,9 @@ from grace_desktop.domain import margin
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui.order_ticket import LEVERAGE_SCALE
 from grace_desktop.ui.qt import QDockWidget, QLabel, QListWidget, QPushButton, QSlider, QTableView, QWidget
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import START, wait_until
 
 BTC = "BTC-PERP"
-START = {"BTC-PERP": 60_000.0, "ETH-PERP": 3_000.0, "SOL-PERP": 150.0}
-
-
-@pytest.fixture
-async def window(tmp_path):
-    # No simulated feed: the test moves prices itself with push_tick.
-    win = await create_main_window(tmp_path, "paper", use_tray=False, feed=None, sweep_interval=0.5)
-    for market, price in START.items():
-        await win.services.paper.push_tick(market, price)
-    await wait_until(lambda: win.services.trading.mark(BTC) == START[BTC], what="first BTC mark")
-    yield win
-    if not win.is_closed:
-        win.close()
-        await asyncio.wait_for(win.wait_closed(), 10)
 
 
 def find(win, cls, name):

@@ -10,26 +10,12 @@ import time
 
 import pytest
 
-from grace_desktop.app import create_main_window
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.ui.order_ticket import LEVERAGE_SCALE
 from grace_desktop.ui.qt import QAction, QPushButton, Qt, QTableView, QtWidgets
 from tests.ui.conftest import wait_until
 
 BTC, SOL = "BTC-PERP", "SOL-PERP"
-START = {"BTC-PERP": 60_000.0, "ETH-PERP": 3_000.0, "SOL-PERP": 150.0}
-
-
-@pytest.fixture
-async def window(tmp_path):
-    win = await create_main_window(tmp_path, "paper", use_tray=False, feed=None, sweep_interval=0.5)
-    for market, price in START.items():
-        await win.services.paper.push_tick(market, price)
-    await wait_until(lambda: win.services.trading.mark(BTC) == START[BTC], what="first BTC mark")
-    yield win
-    if not win.is_closed:
-        win.close()
-        await asyncio.wait_for(win.wait_closed(), 10)
 
 
 def orders_table(win) -> QtWidgets.QTableWidget:

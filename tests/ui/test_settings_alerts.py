@@ -7,9 +7,7 @@ import os
 import time
 from dataclasses import fields
 
-import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from grace_desktop.domain.settings import AccountSettings
 from grace_desktop.domain.venue_settings import VenueSettings
@@ -126,34 +124,6 @@ async def test_switching_account_loads_its_settings(panel, store):
     assert panel.editors["stop_loss_percentage"].text() == "9"
 
 
-class MemoryKeyring(KeyringBackend):
-    """An in-process keyring so the test never writes into the developer's real one."""
-
-    priority = 1
-
-    def __init__(self):
-        super().__init__()
-        self.items = {}
-
-    def get_password(self, service, username):
-        return self.items.get((service, username))
-
-    def set_password(self, service, username, password):
-        self.items[(service, username)] = password
-
-    def delete_password(self, service, username):
-        self.items.pop((service, username), None)
-
-
-@pytest.fixture
-def ring():
-    previous = keyring.get_keyring()
-    memory = MemoryKeyring()
-    keyring.set_keyring(memory)
-    yield memory
-    keyring.set_keyring(previous)
-
-
 @pytest.fixture
 async def venues(panel, store):
     """The panel's venue box bound to the real database through the service functions."""
@@ -239,19 +209,11 @@ async def test_each_key_goes_to_its_own_keyring_slot_and_is_never_shown(venues, 
     assert venues.secret_states["gmgn_api_key"].text() == "Nothing stored."
 
 
-async def test_key_refused_by_keyring_says_so_without_the_key(venues):
-    # This machine's default backend may be keyring's "fail" backend; force it to be sure.
-    from keyring.backends import fail
-
-    previous = keyring.get_keyring()
-    keyring.set_keyring(fail.Keyring())
-    try:
-        venues.secret_edits["jupiter_api_key"].setText("s3cret-router-key")
-        await venues.store_secret("jupiter_api_key")
-        assert venues.secret_states["jupiter_api_key"].text().startswith("Not stored")
-        assert "s3cret" not in venues.secret_states["jupiter_api_key"].text()
-    finally:
-        keyring.set_keyring(previous)
+async def test_key_refused_by_keyring_says_so_without_the_key(venues, refusing_keyring):
+    venues.secret_edits["jupiter_api_key"].setText("s3cret-router-key")
+    await venues.store_secret("jupiter_api_key")
+    assert venues.secret_states["jupiter_api_key"].text().startswith("Not stored")
+    assert "s3cret" not in venues.secret_states["jupiter_api_key"].text()
 
 
 async def test_old_qsettings_values_move_to_the_database_once(store, tmp_path, ring):

@@ -6,11 +6,8 @@ the docstrings). Typing goes through QTest key clicks on the real widgets.
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from grace_desktop.app import create_main_window
 from grace_desktop.domain import mango_health, margin
 from grace_desktop.domain.order_checks import guard_trigger
 from grace_desktop.domain.position_after import position_after
@@ -18,26 +15,12 @@ from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.ui import formatting as fmt
 from grace_desktop.ui.order_ticket import LEVERAGE_SCALE
 from grace_desktop.ui.qt import QtCore
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import START, wait_until
 
 QLocale = QtCore.QLocale
 QTest = __import__("PySide6.QtTest", fromlist=["QTest"]).QTest
 
 BTC, SOL = "BTC-PERP", "SOL-PERP"
-START = {"BTC-PERP": 60_000.0, "ETH-PERP": 3_000.0, "SOL-PERP": 150.0}
-
-
-@pytest.fixture
-async def window(tmp_path):
-    win = await create_main_window(tmp_path, "paper", use_tray=False, feed=None, sweep_interval=0.5)
-    for market, price in START.items():
-        await win.services.paper.push_tick(market, price)
-    await wait_until(lambda: win.services.trading.mark(BTC) == START[BTC], what="first BTC mark")
-    yield win
-    if not win.is_closed:
-        win.close()
-        await asyncio.wait_for(win.wait_closed(), 10)
-    await asyncio.sleep(0.2)  # let queued Qt signals land while the loop runs, not in a later sync test
 
 
 def type_into(edit, text: str) -> None:

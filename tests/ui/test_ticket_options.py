@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
-from grace_desktop.app import create_main_window
 from grace_desktop.ui.order_ticket import LEVERAGE_SCALE
 from grace_desktop.ui.qt import QtCore
-from tests.ui.conftest import wait_until
+from tests.ui.conftest import close_window, paper_window, wait_until
 
 QLocale = QtCore.QLocale
 QTest = __import__("PySide6.QtTest", fromlist=["QTest"]).QTest
@@ -18,20 +15,14 @@ BTC = "BTC-PERP"
 
 @pytest.fixture
 async def window(tmp_path):
-    win = await create_main_window(tmp_path, "paper", use_tray=False, feed=None, sweep_interval=0.5)
-    for market, price in {"BTC-PERP": 60_000.0, "ETH-PERP": 3_000.0, "SOL-PERP": 150.0}.items():
-        await win.services.paper.push_tick(market, price)
-    await wait_until(lambda: win.services.trading.mark(BTC) == 60_000.0, what="first BTC mark")
+    win = await paper_window(tmp_path)
     ticket = win.ticket
     ticket.setLocale(QLocale("en_US"))
     ticket.set_market(BTC)
     ticket.set_side("buy")
     ticket.leverage_slider.setValue(2 * LEVERAGE_SCALE)
     yield win
-    if not win.is_closed:
-        win.close()
-        await asyncio.wait_for(win.wait_closed(), 10)
-    await asyncio.sleep(0.2)  # let queued Qt signals land while the loop runs, not in a later sync test
+    await close_window(win)
 
 
 def limit(ticket, price: str, tif: str) -> None:

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from grace_desktop.app import create_main_window
-from grace_desktop.services.away_report import TITLE, read_last_run
+from grace_desktop.services.away_report import TITLE
 from grace_desktop.services.trade_types import TradeConditions
 from grace_desktop.storage import open_storage
 from grace_desktop.ui.away_report import AwayReportDialog
 from grace_desktop.ui.qt import QAction, QtWidgets
 from grace_desktop.ui.tray import TrayController, TrayPosition
-from tests.services.test_away_report import act_while_away
+from tests.services.test_away_report import act_while_away, back_date_last_run
 from tests.ui.conftest import wait_until
 
 BTC = "BTC-PERP"
@@ -34,7 +34,8 @@ class RecordingNotifier:
 async def close(win) -> None:
     if not win.is_closed:
         win.close()
-        await asyncio.wait_for(win.wait_closed(), 10)
+        async with asyncio.timeout(10):
+            await win.wait_closed()
 
 
 @pytest.fixture
@@ -123,17 +124,15 @@ def test_tray_menu_rebuilds_keep_its_own_actions(qtbot) -> None:
 
 
 async def test_away_summary_shown_once_in_the_window_and_as_one_notification(tmp_path: Path) -> None:
-    first = await create_main_window(tmp_path, "paper", use_tray=False, feed=None, sweep_interval=3600)
+    # Only the second run's window is shown: the others are there for the last-run time they keep.
+    first = await create_main_window(tmp_path, "paper", use_tray=False, show=False, feed=None, sweep_interval=3600)
     assert first.controller.away_report is None  # a first run: nothing to be away from
     await close(first)
     store = open_storage(tmp_path)
     try:
-        last_run = read_last_run(store)
-        assert last_run is not None
-        await act_while_away(store, last_run)
+        await act_while_away(store, back_date_last_run(store))  # in the past: no waiting for the clock
     finally:
         store.close()
-    await asyncio.sleep(0.35)
 
     win = create_main_window(tmp_path, "paper", feed=None, sweep_interval=3600)
     notifier = RecordingNotifier()
@@ -152,7 +151,7 @@ async def test_away_summary_shown_once_in_the_window_and_as_one_notification(tmp
         assert not dialog.isVisible()
     finally:
         await close(win)
-    again = await create_main_window(tmp_path, "paper", use_tray=False, feed=None, sweep_interval=3600)
+    again = await create_main_window(tmp_path, "paper", use_tray=False, show=False, feed=None, sweep_interval=3600)
     try:
         assert again.controller.away_report is None  # shown once: nothing changed since
     finally:
