@@ -32,7 +32,7 @@ from grace_desktop.services.container import (
     probe_venue,
 )
 from grace_desktop.services.protection import protection_lines
-from grace_desktop.services.spot_options import spot_options
+from grace_desktop.services.spot_options import probe_spot, spot_options
 from grace_desktop.services.venue_settings import apply_cli_overrides, effective_venue_settings
 from grace_desktop.storage import Storage, StorageError, open_storage
 from grace_desktop.storage.app_settings import peek_venue_settings
@@ -48,6 +48,10 @@ Notify = Callable[[str, str], None]
 
 def setup_logging(debug: bool = False, level: int = logging.INFO) -> None:
     logging.basicConfig(level=logging.DEBUG if debug else level, stream=sys.stderr, format=LOG_FORMAT)
+    if not debug:
+        # httpx logs every request's full URL at INFO: a spot venue's polls are several lines a second,
+        # and an RPC provider's key often sits in the URL's path.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 # -- start-up failures -------------------------------------------------------------------------
@@ -169,7 +173,9 @@ async def _spot_options_before_start(args: argparse.Namespace) -> dict[str, Any]
         settings = apply_cli_overrides(peek_venue_settings(args.data_dir) or VenueSettings(), args)
     except DomainError as exc:
         raise VenueUnavailableError(f"venue settings: {exc}") from None
-    return await spot_options(settings)
+    options = await spot_options(settings)
+    await probe_spot(options)
+    return options
 
 
 async def preflight(args: argparse.Namespace) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from grace_desktop.domain.venue_settings import VenueSettings
 from grace_desktop.services.container import VenueUnavailableError
@@ -30,12 +31,17 @@ async def spot_options(settings: VenueSettings) -> dict[str, Any]:
         keypair = load_keypair(source)
     except ValueError as exc:
         raise VenueUnavailableError(f"spot wallet: {exc}") from None
+    api_key = await _secret(ROUTER_KEY_SLOTS[router])
+    if router == "gmgn" and not api_key:
+        raise VenueUnavailableError(
+            "GMGN's router needs its route key (x-route-key): save it in Settings → Spot → GMGN route key "
+            "(kept in the OS keyring), or use --spot-router jupiter")
     return {
         "router": router,
         "router_url": settings.spot_router_url,
         "rpc_url": settings.spot_rpc_url,
         "keypair": keypair,
-        "api_key": await _secret(ROUTER_KEY_SLOTS[router]),
+        "api_key": api_key,
         "fallback": settings.spot_allow_fallback,
         "fallback_api_key": await _secret(ROUTER_KEY_SLOTS[other]) if settings.spot_allow_fallback else None,
         "tokens": settings.spot_tokens,
@@ -51,3 +57,32 @@ async def _secret(slot: str) -> str | None:
     except SecretStoreError as exc:
         log.debug("%s", exc)
         return None
+
+
+async def probe_spot(options: dict[str, Any], *, deadline: float = 5.0) -> None:
+    """Refuse, before any file is made, a token list the venue cannot trade or a Solana RPC that cannot
+    give the tokens' decimals (what the venue reads first when it starts). The RPC is named by its host
+    only: a provider's key often sits in the URL's path."""
+    from grace_desktop.venues.base import VenueError
+    from grace_desktop.venues.spot.rpc import SolanaRpc
+    from grace_desktop.venues.spot.tokens import spot_tokens
+
+    try:
+        quote, bases = spot_tokens(options.get("tokens") or ("SOL",))
+    except ValueError as exc:
+        raise VenueUnavailableError(f"spot tokens: {exc}; fix the token list in Settings → Spot") from None
+    url = str(options.get("rpc_url") or "")
+    parts = urlsplit(url)
+    where = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}" if parts.netloc else repr(url)
+    rpc = SolanaRpc(url, deadline=deadline)
+    try:
+        for token in (quote, *bases.values()):
+            await rpc.decimals(token.mint)
+    except VenueError as exc:
+        raise VenueUnavailableError(f"the spot venue cannot use the Solana RPC at {where} ({exc}); "
+                                    "start it or pass another --rpc-url") from None
+    except (KeyError, TypeError, ValueError):
+        raise VenueUnavailableError(f"the Solana RPC at {where} answered getTokenSupply with something that is "
+                                    "not a token supply; pass another --rpc-url") from None
+    finally:
+        await rpc.close()

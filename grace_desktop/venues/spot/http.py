@@ -90,7 +90,7 @@ class JsonApi:
         body -> VenueError; other statuses are returned for the caller to read the API's own error."""
         if limited:
             await self.limiter.acquire(max_wait)
-        what = f"{self.name} {path}"
+        what = f"{self.name} {path}".rstrip()
         try:
             # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives as the reply
             # does, and a poll loop cancelled that way never ends (the venue's close() then hung).

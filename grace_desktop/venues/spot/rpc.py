@@ -89,7 +89,8 @@ class SolanaRpc:
                 behind = (error.get("data") or {}).get("numSlotsBehind") if isinstance(error, dict) else None
                 raise NodeUnhealthy(f"RPC node unhealthy{f' ({behind} slots behind)' if behind else ''}")
             data = error.get("data") if isinstance(error, dict) else None
-            raise RpcError(f"RPC {method}: {message} ({code})", code, retryable=code in (-32004, -32014, -32016),
+            said = f"{message} ({code})" if code is not None else (message or f"HTTP {status}")
+            raise RpcError(f"RPC {method}: {said}", code, retryable=code in (-32004, -32014, -32016),
                            data=data)
         if status >= 400:
             raise VenueError(f"RPC {method}: HTTP {status}")
