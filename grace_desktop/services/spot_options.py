@@ -36,9 +36,16 @@ async def spot_options(settings: VenueSettings) -> dict[str, Any]:
         raise VenueUnavailableError(
             "GMGN's router needs its route key (x-route-key): save it in Settings → Spot → GMGN route key "
             "(kept in the OS keyring), or use --spot-router jupiter")
+    from grace_desktop.venues.spot.routers import GMGN_ROOT, JUPITER_ROOT
+
+    router_url: str | None = settings.spot_router_url
+    if router_url == {"jupiter": JUPITER_ROOT, "gmgn": GMGN_ROOT}[other]:
+        # The other router's documented root (the setting's default is Jupiter's) is never this router's:
+        # GMGN chosen with the URL left as it was goes to GMGN's own root, not to api.jup.ag.
+        router_url = None
     return {
         "router": router,
-        "router_url": settings.spot_router_url,
+        "router_url": router_url,
         "rpc_url": settings.spot_rpc_url,
         "keypair": keypair,
         "api_key": api_key,
