@@ -160,8 +160,9 @@ def _tokens(value: object) -> tuple[str, ...]:
         token = str(item).strip()
         if not token:
             continue
-        if not token.isascii() or not token.replace("_", "").replace(".", "").isalnum() or len(token) > 64:
-            raise DomainError("spot_tokens", f"{token!r} is not a token symbol or mint address")
+        bare = token.replace("_", "").replace(".", "").replace("=", "", 1)  # "SYMBOL=<mint>" names a mint
+        if not token.isascii() or not bare.isalnum() or len(token) > 64:
+            raise DomainError("spot_tokens", f"{token!r} is not a token symbol, SYMBOL=<mint> or mint address")
         if token not in tokens:
             tokens.append(token)
     if not tokens:

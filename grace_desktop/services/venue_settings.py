@@ -13,6 +13,7 @@ from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.venue_settings import VenueSettings
 from grace_desktop.storage import Storage
 from grace_desktop.venues.keyfiles import check_key_file
+from grace_desktop.venues.spot.tokens import spot_tokens
 
 if TYPE_CHECKING:
     from grace_desktop.services.container import Services
@@ -54,6 +55,10 @@ def check_before_saving(settings: VenueSettings) -> VenueSettings:
     to another machine was confirmed, and each key file given is private to the user. Raises
     DomainError or KeyFileError (with the command that fixes it)."""
     checked = VenueSettings.from_dict(settings.to_dict())
+    try:  # a symbol the venue does not know would only be refused at the next start
+        spot_tokens(checked.spot_tokens)
+    except ValueError as exc:
+        raise DomainError("spot_tokens", str(exc)) from None
     if checked.mango_enabled:
         checked.check_mango_url_confirmed()
     for path in (checked.mango_key_file, checked.spot_keypair_file):

@@ -6,10 +6,13 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from solders.keypair import Keypair
 
+from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.venue_settings import VenueSettings
 from grace_desktop.services.spot_options import spot_options
+from grace_desktop.services.venue_settings import save_venue_settings
 from grace_desktop.venues.spot import create_venue
 from grace_desktop.venues.spot.routers import GMGN_ROOT, JUPITER_ROOT
 
@@ -40,3 +43,12 @@ async def test_a_router_url_the_user_gave_is_kept(ring, tmp_path) -> None:
     assert options["router_url"] == "http://127.0.0.1:8899"
     options = await spot_options(VenueSettings(spot_keypair_file=key_file(tmp_path)))
     assert options["router"] == "jupiter" and options["router_url"] == JUPITER_ROOT
+
+
+async def test_a_token_the_venue_cannot_trade_is_refused_when_saved_and_symbol_mint_is_accepted(store) -> None:
+    with pytest.raises(DomainError, match="spot_tokens: token 'FOO': not a known symbol"):
+        await save_venue_settings(store, VenueSettings(spot_tokens=("SOL", "FOO")))
+    wif = "WIF=EKpQGSJtjMFqKZ9KQanSqYXRcF8fBopzLHYxdM65zcjm"
+    saved = await save_venue_settings(store, VenueSettings(spot_tokens=("SOL", wif)))
+    assert saved.spot_tokens == ("SOL", wif)
+    assert store.app_settings.venue_settings().spot_tokens == ("SOL", wif)
