@@ -130,7 +130,13 @@ class RiskPolicy:
             liq = margin.liquidation_price(request.side.position_side, price, lev, spec.maint_margin) \
                 if spec.is_perp else 0.0
 
-        if opening > 0:
+        if opening > 0 and not spec.is_perp and request.side.sign < 0:
+            # Selling beyond the holding would be a short, which a spot market cannot hold: say that,
+            # not the margin a short would need.
+            held = existing.size if reducing and existing is not None else 0.0
+            reasons.append(RiskReason("size", f"{spec.name} is spot: cannot sell {request.size:g} {spec.base}, "
+                                              f"only {held:g} held"))
+        elif opening > 0:
             if needed > free + 1e-9:
                 reasons.append(
                     RiskReason("margin", f"required margin {needed:,.2f} exceeds free collateral {free:,.2f}")

@@ -190,3 +190,18 @@ def test_unbounded_account_leverage_is_said_in_words_not_inf():
     decision = RiskPolicy().evaluate(request, spec, Portfolio("a", 10_000.0), 60_000.0)
     text = decision.explain()
     assert "infx" not in text and "unbounded" in text
+
+
+def test_a_spot_sell_beyond_the_holding_says_what_is_held_not_a_margin(sol_spot: MarketSpec):
+    held = Position("acct", "SOL/USDC", "long", 1.0, 100.0, 1.0, 100.0)
+    portfolio = Portfolio("acct", 9900.0, (held,))
+    sell = OrderRequest(account="acct", market="SOL/USDC", side="sell", size=500.0, leverage=1.0)
+    decision = RiskPolicy().evaluate(sell, sol_spot, portfolio, price=100.0)
+    assert _codes(decision) == ["size"]
+    assert decision.explain() == "SOL/USDC is spot: cannot sell 500 SOL, only 1 held"
+    flat = RiskPolicy().evaluate(OrderRequest(account="acct", market="SOL/USDC", side="sell", size=0.5, leverage=1.0),
+                                 sol_spot, FLAT, price=100.0)
+    assert flat.explain() == "SOL/USDC is spot: cannot sell 0.5 SOL, only 0 held"
+    within = RiskPolicy().evaluate(OrderRequest(account="acct", market="SOL/USDC", side="sell", size=1.0,
+                                                leverage=1.0), sol_spot, portfolio, price=100.0)
+    assert within.approved
