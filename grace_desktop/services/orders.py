@@ -105,7 +105,9 @@ class OrderLifecycle:
         except (NotSent, RateLimited) as exc:
             # Provably not acted on: nothing may fill, so this is final (a caller may try again).
             self.selector.record_failure(venue_name, str(exc))
-            order = intent.with_status(OrderStatus.FAILED, reason=f"not sent: {exc}", updated_at=self._clock())
+            said = str(exc)
+            reason = said if said.startswith("not sent") else f"not sent: {said}"
+            order = intent.with_status(OrderStatus.FAILED, reason=reason, updated_at=self._clock())
         except (TimeoutError, VenueError, OSError) as exc:
             reason = str(exc) or f"no answer within {self.deadline:g} s"
             self.selector.record_failure(venue_name, reason)

@@ -95,7 +95,10 @@ class TradeResult:
         than the primary venue says why (`route`)."""
         req = order.request
         if order.status in (OrderStatus.UNKNOWN, OrderStatus.SUBMITTED):
-            return cls(True, order, decision, (), venue, f"{CONFIRMING} {req.side.value} {req.size:g} {req.market} on {venue}")
+            msg = f"{CONFIRMING} {req.side.value} {req.size:g} {req.market} on {venue}"
+            if order.status is OrderStatus.UNKNOWN and order.reason:
+                msg += f"; {order.reason}"  # why it is not known yet (a reply lost, "failed to land")
+            return cls(True, order, decision, (), venue, msg)
         if order.status not in (OrderStatus.FILLED, OrderStatus.OPEN, OrderStatus.PARTIALLY_FILLED):
             return cls(False, order, decision, (order.reason,), venue, f"not placed: {order.reason}")
         at = f" @ {order.avg_fill_price:,.6g}" if order.avg_fill_price else (f" @ {req.price:,.6g}" if req.price else "")

@@ -85,8 +85,10 @@ class Lander:
                     # Past expiry it can no longer land; one last look closes the race with a late landing.
                     if await self._settle(record, await self.rpc.signature_status(record.signature)):
                         return
+                    cause = record.reason.split("; confirming")[0]  # what made it unknown, without the "still confirming"
                     self._finish(record, r.EXPIRED, f"not landed: its blockhash expired at block height "
-                                 f"{record.last_valid_block_height} (now {height}); {record.reason or 'safe to trade again'}")
+                                 f"{record.last_valid_block_height} (now {height}); nothing was swapped, safe to "
+                                 f"trade again{f' (it was {cause})' if cause else ''}")
                     return
                 if record.via_rpc and self._clock() - last_send >= self.rebroadcast:
                     last_send = self._clock()
