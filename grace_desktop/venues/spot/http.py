@@ -32,13 +32,19 @@ class RateLimiter:
 
     async def acquire(self, max_wait: float | None = None) -> None:
         """Wait for a slot; with `max_wait`, raise RateLimited instead of waiting longer than that."""
-        async with self._lock:
-            delay = self.wait_time()
-            if max_wait is not None and delay > max_wait:
-                raise RateLimited(f"rate limit: next call allowed in {delay:.1f} s", retry_after=delay)
-            if delay:
-                await asyncio.sleep(delay)
-            self._next = self._clock() + self.interval
+        # The lock is never held while sleeping: a caller that may not wait long (a quote) must learn at
+        # once that the slot is far off, not queue behind a price poll sleeping out a 429's Retry-After.
+        give_up = None if max_wait is None else self._clock() + max_wait
+        while True:
+            async with self._lock:
+                now = self._clock()
+                delay = max(0.0, self._next - now)
+                if give_up is not None and now + delay > give_up + 1e-9:
+                    raise RateLimited(f"rate limit: next call allowed in {delay:.1f} s", retry_after=delay)
+                if delay <= 0:
+                    self._next = now + self.interval
+                    return
+            await asyncio.sleep(delay)  # then look again: another caller or a 429 may have moved the slot
 
     def back_off(self, seconds: float) -> None:
         """The server said 429: nothing goes out for `seconds`."""

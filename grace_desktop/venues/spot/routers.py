@@ -56,7 +56,7 @@ class SpotRouter(Protocol):
     name: str
 
     async def quote(self, *, input_mint: str, output_mint: str, in_units: int, taker: str,
-                    slippage_bps: int) -> SwapQuote: ...
+                    slippage_bps: int, max_wait: float | None = None) -> SwapQuote: ...
 
     async def submit(self, quote: SwapQuote, signed: bytes) -> Submitted: ...
 
@@ -93,12 +93,12 @@ class JupiterRouter:
         self.keyed = bool(api_key)
 
     async def quote(self, *, input_mint: str, output_mint: str, in_units: int, taker: str,
-                    slippage_bps: int) -> SwapQuote:
+                    slippage_bps: int, max_wait: float | None = None) -> SwapQuote:
         params: dict[str, Any] = {"inputMint": input_mint, "outputMint": output_mint, "amount": str(in_units),
                                   "taker": taker, "slippageBps": slippage_bps, "swapMode": "ExactIn"}
         if self.via_rpc:
             params["excludeRouters"] = "jupiterz"  # no market-maker signature: ours completes the transaction
-        status, body = await self.api.call("GET", "/swap/v2/order", params=params)
+        status, body = await self.api.call("GET", "/swap/v2/order", params=params, max_wait=max_wait)
         if status >= 400 or not isinstance(body, dict):
             raise OrderRejected(f"Jupiter refused the quote: {_message(body, status)}")
         if not body.get("transaction"):
@@ -150,11 +150,12 @@ class GmgnRouter:
         self.anti_mev = anti_mev
 
     async def quote(self, *, input_mint: str, output_mint: str, in_units: int, taker: str,
-                    slippage_bps: int) -> SwapQuote:
+                    slippage_bps: int, max_wait: float | None = None) -> SwapQuote:
         params = {"token_in_address": input_mint, "token_out_address": output_mint, "in_amount": str(in_units),
                   "from_address": taker, "slippage": bps_to_percent(slippage_bps), "swap_mode": "ExactIn",
                   "fee": self.fee_sol, "is_anti_mev": str(self.anti_mev).lower()}
-        status, body = await self.api.call("GET", "/defi/router/v1/sol/tx/get_swap_route", params=params)
+        status, body = await self.api.call("GET", "/defi/router/v1/sol/tx/get_swap_route", params=params,
+                                           max_wait=max_wait)
         data = _gmgn_data(body, status, "quote")
         quote, raw = data.get("quote") or {}, data.get("raw_tx") or {}
         if quote.get("inputMint") != input_mint or quote.get("outputMint") != output_mint:

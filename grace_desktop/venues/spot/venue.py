@@ -375,7 +375,10 @@ class SpotVenue:
             try:
                 quoted = await router.quote(input_mint=in_mint, output_mint=out_mint, in_units=in_units,
                                             taker=str(self.wallet.pubkey) if self.wallet else "",
-                                            slippage_bps=self.slippage_bps)
+                                            slippage_bps=self.slippage_bps,
+                                            # A slot (or a 429's Retry-After) further off than this: refused as
+                                            # not sent now, instead of a trade that goes out long after it was asked.
+                                            max_wait=self.quote_wait)
             except OrderRejected:
                 self._router_errors.pop(router.name, None)  # it answered: healthy, it just said no
                 raise
