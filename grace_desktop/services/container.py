@@ -23,7 +23,7 @@ from grace_desktop.services.selector import VenueSelector, VenueState
 from grace_desktop.services.tasks import TaskSupervisor
 from grace_desktop.services.trading import TradingService
 from grace_desktop.storage import Storage
-from grace_desktop.venues.base import Venue, VenueError
+from grace_desktop.venues.base import Venue
 from grace_desktop.venues.feeds.fallback import FeedNotice
 
 log = logging.getLogger(__name__)
@@ -200,6 +200,7 @@ async def probe_venue(name: str, *, mango_url: str | None = None, timeout: float
     """Refuse, before any file is made, a remote venue whose service does not answer."""
     if name != "mango_v3":
         return
+    from grace_desktop.venues.base import VenueError
     from grace_desktop.venues.mango_v3 import DEFAULT_URL, MangoV3Client
 
     url = mango_url or DEFAULT_URL
@@ -302,11 +303,8 @@ async def build_services(
     settings = venue_settings or VenueSettings()
     account = account or (DEFAULT_ACCOUNT if venue == "paper" else venue)
     await store.write(store.accounts.ensure, account, venue, internal=internal_account)
-    for name, v in built.items():
-        try:
-            await v.start()
-        except VenueError as exc:  # an unreachable service after the preflight's probe: one line, not a traceback
-            raise VenueUnavailableError(f"the {name} venue did not start: {exc}") from None
+    for v in built.values():
+        await v.start()
     primary = venue
     if settings.mango_enabled and MANGO not in built:
         mango = await _start_saved_mango(settings, alerts)
