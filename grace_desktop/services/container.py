@@ -24,7 +24,7 @@ from grace_desktop.services.tasks import TaskSupervisor
 from grace_desktop.services.trading import TradingService
 from grace_desktop.storage import Storage
 from grace_desktop.venues.base import Venue
-from grace_desktop.venues.feeds.fallback import FeedNotice
+from grace_desktop.venues.feeds.notice import FeedNotice
 
 log = logging.getLogger(__name__)
 

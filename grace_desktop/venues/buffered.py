@@ -42,6 +42,10 @@ class BufferedStream(Generic[T]):
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
+    def take_ready(self) -> T | None:
+        """The next buffered item without waiting, or None when the buffer is empty."""
+        return self._buffer.popleft() if self._buffer else None
+
     def __aiter__(self) -> Self:
         return self
 

@@ -163,6 +163,13 @@ class SupervisedStream:
         return self
 
     async def __anext__(self) -> Tick:
+        if self._first_tick_at is not None and not self._closed and self._reader is None:
+            # A healthy stream with ticks already buffered (a venue's BufferedStream): hand the next
+            # one over without the reader bookkeeping below, which exists for waits that can be cancelled.
+            take_ready = getattr(self._inner, "take_ready", None)
+            tick = take_ready() if take_ready is not None else None
+            if tick is not None:
+                return tick if tick.venue else Tick(tick.market, tick.price, tick.ts, self.venue_name, tick.market_ts)
         if self._closed:
             await self._drop_inner()
             raise StopAsyncIteration

@@ -99,7 +99,9 @@ async def test_dragging_take_profit_changes_the_condition_only_after_confirmatio
     await wait_until(lambda: chart.levels().take_profit == pytest.approx(moved), what="TP line from the monitor")
     watch = window.services.monitor.watched("paper", BTC)
     assert watch is not None and watch.levels["take_profit"][0] == pytest.approx(moved)
-    assert chart.confirm.label.text().startswith("Applied:")
+    # The line also follows the portfolio refresh (10 Hz), which can redraw it before the apply
+    # task has returned from the monitor's re-plan and said so in the bar.
+    await wait_until(lambda: chart.confirm.label.text().startswith("Applied:"), what="applied message")
 
 
 async def test_dragging_a_stop_past_liquidation_is_refused(window):

@@ -27,6 +27,17 @@ def test_importing_the_app_does_not_import_the_chart_library() -> None:
     assert out.strip() == "[]"
 
 
+def test_importing_the_app_does_not_import_remote_venues_or_their_clients() -> None:
+    # the paper window paints without them; --feed live and a Mango or spot account import them when built
+    modules = ("httpx", "rich", "keyring", "grace_desktop.venues.feeds.live", "grace_desktop.venues.feeds.hyperliquid",
+               "grace_desktop.venues.mango_v3", "grace_desktop.venues.spot")
+    probe = f"import sys, grace_desktop.app; print(sorted(m for m in {modules!r} if m in sys.modules))"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=60, check=True).stdout
+    assert out.strip() == "[]"
+
+
 async def test_chart_is_built_after_the_first_paint_with_the_usual_layout(tmp_path: Path) -> None:
     window = MainWindow(tmp_path, use_tray=False)
     built: list[bool] = []

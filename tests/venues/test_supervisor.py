@@ -12,6 +12,7 @@ import pytest
 
 from grace_desktop.venues.base import RateLimited, Tick, VenueError
 from grace_desktop.venues.paper import PaperVenue
+from grace_desktop.venues.price_stream import PriceSubscription
 from grace_desktop.venues.supervisor import StreamStatus, SupervisedStream, error_text
 
 END = object()  # in a script: the stream ends here (that is also what running out of items does)
@@ -350,6 +351,27 @@ async def test_a_paper_venue_subscription_closed_under_it_is_replaced(venue: Pap
     assert [s.state for s in statuses] == ["connected", "reconnecting", "connected"]
     await stream.aclose()
     assert venue._subscriptions == []
+
+
+async def test_ticks_already_buffered_are_handed_over_in_order_with_the_venue_stamped() -> None:
+    # After the first tick the stream takes buffered ticks straight from the subscription (no wait to
+    # cancel): the same ticks, in order, stamped the same way, and a close still ends the reading.
+    subscription = PriceSubscription(None)
+    statuses: list[StreamStatus] = []
+    stream = SupervisedStream("paper", lambda: subscription, on_status=statuses.append)
+    subscription.push(Tick("BTC-PERP", 1.0, 1.0))
+    assert await anext(stream) == Tick("BTC-PERP", 1.0, 1.0, "paper")
+    for i, venue in ((2, ""), (3, "other"), (4, "")):
+        subscription.push(Tick("ETH-PERP", float(i), float(i), venue))
+    got = [await anext(stream) for _ in range(3)]
+    assert got == [Tick("ETH-PERP", 2.0, 2.0, "paper"), Tick("ETH-PERP", 3.0, 3.0, "other"),
+                   Tick("ETH-PERP", 4.0, 4.0, "paper")]
+    assert len(subscription) == 0 and [s.state for s in statuses] == ["connected"]
+    subscription.push(Tick("BTC-PERP", 5.0, 5.0))
+    stream.close()
+    with pytest.raises(StopAsyncIteration):
+        await anext(stream)
+    assert statuses[-1].state == "closed" and subscription.closed
 
 
 def test_error_text_is_one_bounded_line() -> None:

@@ -16,26 +16,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterable, AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Literal
 
 from grace_desktop.venues.base import Tick
 from grace_desktop.venues.feeds.candles import Candle
 from grace_desktop.venues.feeds.live import LiveFeed
+from grace_desktop.venues.feeds.notice import FeedNotice, NoticeKind
 from grace_desktop.venues.supervisor import StreamStatus
 
 log = logging.getLogger(__name__)
 
-NoticeKind = Literal["live", "fallback", "interrupted", "restored"]
-
-
-@dataclass(frozen=True, slots=True)
-class FeedNotice:
-    """What the price source did, for an alert: `kind` and a one-line `text` meant for the user."""
-
-    kind: NoticeKind
-    text: str
-
+__all__ = ["FallbackFeed", "FeedNotice", "NoticeKind"]
 
 class FallbackFeed:
     """Async iterable of Ticks: the live feed, or `fallback()` when live never answered at start-up."""

@@ -71,6 +71,10 @@ def plan_tick(engine: PaperEngine, model: FundingModel, market: str, price: floa
         return []
     if spec.is_perp:
         model.observe(market, price, ts)
+    fired = engine.book.on_tick(market, price)
+    elapsed = model.due(market, ts) if spec.is_perp else None
+    if not fired and elapsed is None:
+        return []  # most ticks: nothing crossed and no funding due
     drafts: dict[str, Change] = {}
 
     def draft(account: str) -> Change:
@@ -79,7 +83,7 @@ def plan_tick(engine: PaperEngine, model: FundingModel, market: str, price: floa
             change = drafts[account] = Change.begin(account, engine.state(account))
         return change
 
-    for key in engine.book.on_tick(market, price):
+    for key in fired:
         if key[0] == "order":
             order = engine.orders.get(key[1])
             if order is not None:
@@ -96,7 +100,6 @@ def plan_tick(engine: PaperEngine, model: FundingModel, market: str, price: floa
         if position is not None and spec.is_perp and margin.is_liquidatable(position, price, spec.maint_margin):
             _liquidate(change, spec, position, price, ts)
 
-    elapsed = model.due(market, ts) if spec.is_perp else None
     if elapsed is not None:
         rate = model.rate(market, price) or 0.0
         index = model.index[market]
