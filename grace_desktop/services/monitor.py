@@ -176,6 +176,7 @@ class PositionMonitor:
                 await self.sync_account_market(event.trade.account, event.trade.market, event.trade.venue)
         elif isinstance(event, SettingsChanged):
             await self.sync_account(event.account)
+            self._act_at_marks(event.account)
         elif isinstance(event, ConditionArmed) and event.condition.kind == "entry":
             self.entries.arm(event.condition)
 
@@ -190,6 +191,19 @@ class PositionMonitor:
             if fired:
                 self._handle(venue, fired, tick)
         self.bus.publish(tick)
+
+    def _act_at_marks(self, account: str) -> None:
+        """Levels the new settings put beyond the current price act now, not at the next tick: the user
+        was told which positions saving would close and said yes, and a quiet market may not tick for a
+        while. Only at a fresh price: a stale one is what staleness alerts are for, not a close."""
+        for venue, _owner, market in [k for k in self._watches if k[1] == account]:
+            mark = self.trading.mark(market, venue)
+            book = self.books.get(venue)
+            if mark is None or book is None or self.is_blind(venue, market):
+                continue
+            fired = book.on_tick(market, mark)
+            if fired:
+                self._handle(venue, fired, Tick(market, mark, time.time(), venue))
 
     def _handle(self, venue: str, fired: list[Any], tick: Tick) -> None:
         by_position: dict[PositionKey, list[str]] = {}

@@ -13,7 +13,6 @@ from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.venue_settings import VenueSettings
 from grace_desktop.storage import Storage
 from grace_desktop.venues.keyfiles import check_key_file
-from grace_desktop.venues.spot.tokens import spot_tokens
 
 if TYPE_CHECKING:
     from grace_desktop.services.container import Services
@@ -54,6 +53,9 @@ def check_before_saving(settings: VenueSettings) -> VenueSettings:
     """What must hold before settings are saved: the values validate, a Mango account on plain http
     to another machine was confirmed, and each key file given is private to the user. Raises
     DomainError or KeyFileError (with the command that fixes it)."""
+    # Here, not at the top: the spot package (solders, httpx) must not load before the window's first paint.
+    from grace_desktop.venues.spot.tokens import spot_tokens
+
     checked = VenueSettings.from_dict(settings.to_dict())
     try:  # a symbol the venue does not know would only be refused at the next start
         spot_tokens(checked.spot_tokens)

@@ -152,3 +152,18 @@ async def test_switching_auto_trading_on_lets_an_alerted_rule_act(services):
     await services.paper.push_tick(M, round(pos.entry_price * 0.959, 2))
     await settle(services)
     assert await position(services, M) is None
+
+
+async def test_a_stop_loss_saved_beyond_the_price_closes_without_waiting_for_a_tick(services):
+    """The settings panel asked "saving closes SOL-PERP" and the user said yes: in a quiet market the
+    close comes now, at the fresh mark, not at a next tick that may be minutes away."""
+    await configure(services, auto_trading_enabled=True)
+    pos = await open_position(services)
+    await services.paper.push_tick(M, round(pos.entry_price * 0.96, 2))  # -4 %, no stop yet
+    await settle(services)
+    assert await position(services, M) is not None
+    await configure(services, auto_trading_enabled=True, stop_loss_enabled=True, stop_loss_percentage=3.0)
+    await wait_until(lambda: len(close_orders(services, M)) == 1)  # no tick pushed since
+    await settle(services)
+    assert await position(services, M) is None
+    assert services.store.decisions.recent()[0].rule == "stop_loss"
