@@ -268,7 +268,14 @@ async def _round_trip(services: Services) -> int:
             break
         await asyncio.sleep(0.05)
     else:
-        print(f"self-test FAILED: no price for {market} after 10 s")
+        why = ""
+        try:  # the venue's own word on why (a price source it cannot reach, a 429)
+            async with asyncio.timeout(5.0):
+                health = await venue.health()
+            why = f" ({health.detail})" if health.detail else ""
+        except Exception as exc:  # noqa: BLE001 - the failure is reported either way
+            why = f" ({exc})"
+        print(f"self-test FAILED: no price for {market} after 10 s{why}")
         return 1
     leverage = 2.0 if spec.is_perp else 1.0
     size = spec.lot_size

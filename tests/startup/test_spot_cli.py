@@ -50,3 +50,24 @@ def test_the_spot_self_test_from_the_command_line(tmp_path: Path) -> None:
         assert str(keypair) not in proc.stdout + proc.stderr
     finally:
         loopback.close()
+
+
+@pytest.mark.slow
+def test_the_spot_self_test_says_why_there_is_no_price(tmp_path: Path) -> None:
+    keypair = Keypair()
+    chain = Chain()
+    chain.fund(keypair.pubkey(), USDC_MINT, START_USDC * 10**6)
+    chain.fund(keypair.pubkey(), SOL_MINT, START_LAMPORTS)
+    loopback = Loopback(chain)
+    try:
+        loopback.fault("price", "429", times=50)  # Jupiter's price API: too many requests, every time
+        proc = subprocess.run(
+            [sys.executable, "-m", "grace_desktop", "--self-test", "--venue", "spot",
+             "--router-url", loopback.router_url, "--rpc-url", loopback.rpc_url,
+             "--keypair", str(key_file(tmp_path / "id.json", keypair)), "--data-dir", str(tmp_path / "data")],
+            cwd=h.ROOT, env=h.cli_env(), capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "no price for SOL/USDC after 10 s (prices: " in proc.stdout and "429" in proc.stdout, proc.stdout
+        assert len(chain.landed) == 0
+    finally:
+        loopback.close()

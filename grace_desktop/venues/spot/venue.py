@@ -286,9 +286,10 @@ class SpotVenue:
         except VenueError as exc:
             return VenueHealth(False, f"RPC: {exc}")
         problems = [f"{n}: {e}" for n, e in self._router_errors.items()]
-        if self.prices.failures >= 3:
+        never_priced = bool(self.prices.error) and not self.prices.last  # no price yet, and why
+        if self.prices.failures >= 3 or never_priced:
             problems.append(f"prices: {self.prices.error}")
-        ok = len(self._router_errors) < len(self.routers) and self.prices.failures < 3
+        ok = len(self._router_errors) < len(self.routers) and self.prices.failures < 3 and not never_priced
         detail = "; ".join(filter(None, [self.fallback_reason, *problems]))
         return VenueHealth(ok, detail, (time.monotonic() - started) * 1000)
 
