@@ -236,9 +236,10 @@ class SpotVenue:
             fill = self._fill_of(record)
             self._book(record, fill, specs[market])
             held = self._records.holdings[(account, market)]
-            text = (f"{size:g} {token.symbol} already in the wallet is now part of the {market} position at "
-                    f"{mark:,.6g}, the price when it was first seen (its earlier cost is unknown); the position "
-                    f"is {held.size:g} at an average {held.entry_price:,.6g}")
+            text = (f"{size:g} {token.symbol} already in the wallet is now a {market} position at {mark:,.6g}, "
+                    f"the price when first seen (its earlier cost is unknown)")
+            if held.size > size + 1e-12:  # joined what was bought here: say what the whole is now
+                text += f"; {held.size:g} at an average {held.entry_price:,.6g} in all"
             position = Position(account, market, "long", held.size, held.entry_price, 1.0,
                                 held.size * held.entry_price, held.realized_pnl, held.opened_at)
             self._hub.publish([VenueNotice(self.name, account, "info", "Wallet holding adopted", text, market),

@@ -133,3 +133,28 @@ async def test_one_swap_at_a_time_the_second_is_not_sent(tmp_path: Path) -> None
         third = await loop.venue.place_order(OrderRequest(ACCOUNT, MARKET, "buy", 1.0,
                                                           client_id=loop.venue.new_client_id()))
         assert third.status is not OrderStatus.REJECTED and loop.loopback.calls["execute"] == 2
+
+
+async def test_tokens_sent_after_a_buy_join_the_position_at_an_average(tmp_path: Path) -> None:
+    async with spot_loop(tmp_path) as loop:
+        listening = loop.venue.events()
+        order = await loop.venue.place_order(OrderRequest(ACCOUNT, MARKET, "buy", 1.0,
+                                                          client_id=loop.venue.new_client_id()))
+        for _ in range(500):
+            if (await loop.venue.order_by_client_id(ACCOUNT, order.client_id)).status.is_final:
+                break
+            await asyncio.sleep(0.01)
+        await loop.set_price(MARKET, 110.0)
+        loop.chain.fund(loop.keypair.pubkey(), SOL_MINT, 1_000_000_000)  # 1 SOL more, sent from elsewhere
+        [held] = await loop.venue.positions(ACCOUNT)
+        assert held.size == pytest.approx(2.0, abs=1e-3)
+        assert held.entry_price == pytest.approx((100.0 * 1.0 + 110.0 * 1.0) / 2.0, rel=0.01)
+        notices = []
+        while (event := listening.take_ready()) is not None:
+            if isinstance(event, VenueNotice) and event.title == "Wallet holding adopted":
+                notices.append(event.text)
+        [text] = notices
+        # About 1 SOL: the swap's network fee came out of the 0.1 SOL reserve, which is made whole first.
+        assert " SOL already in the wallet is now a SOL/USDC position at 110, the price when first seen" in text
+        assert "in all" in text
+        listening.close()
