@@ -11,6 +11,8 @@ from typing import Any
 
 from solders.keypair import Keypair
 
+from grace_desktop.services.container import Services, build_services
+from grace_desktop.storage import open_storage
 from grace_desktop.venues.spot import SpotVenue, create_venue
 from grace_desktop.venues.spot.tokens import SOL_MINT, USDC_MINT
 from tests.venues.spot.chain import Chain
@@ -83,3 +85,22 @@ async def spot_loop(data_dir: Path | None, *, router: str = "jupiter", fallback:
     finally:
         await venue.close()
         loopback.close()
+
+
+@asynccontextmanager
+async def spot_services(tmp_path: Path, *, account: str | None = None,
+                        **loop_options: Any) -> AsyncIterator[tuple[SpotLoop, Services]]:
+    """The whole service graph (journal in a real SQLite file under tmp_path/data) on a spot loop.
+    `account`: trade as that internal account (the self-test's) instead of the venue's own."""
+    store = open_storage(tmp_path / "data")
+    extra: dict[str, Any] = {} if account is None else {"account": account, "internal_account": True}
+    try:
+        async with spot_loop(tmp_path / "spot", **loop_options) as loop:
+            services = await build_services(store, "spot", venues={"spot": loop.venue}, sweep_interval=3600,
+                                            order_timeout=3.0, **extra)
+            try:
+                yield loop, services
+            finally:
+                await services.stop()
+    finally:
+        store.close()

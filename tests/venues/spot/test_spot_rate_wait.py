@@ -10,28 +10,19 @@ from pathlib import Path
 import pytest
 
 from grace_desktop.domain.enums import OrderStatus
-from grace_desktop.services.container import build_services
-from grace_desktop.storage import open_storage
 from grace_desktop.venues.base import RateLimited
 from grace_desktop.venues.spot.http import RateLimiter
-from tests.venues.spot.stack import MARKET, spot_loop
+from tests.venues.spot.stack import MARKET, spot_services
 
 
 async def test_a_quote_held_back_by_a_429_is_not_sent_and_says_when(tmp_path: Path) -> None:
-    store = open_storage(tmp_path / "data")
-    async with spot_loop(tmp_path / "spot", quote_wait=1.0) as loop:
-        services = await build_services(store, "spot", venues={"spot": loop.venue}, sweep_interval=3600,
-                                        order_timeout=3.0)
-        try:
-            loop.venue.routers[0].api.limiter.back_off(60)  # Jupiter said 429, Retry-After: 60
-            result = await services.trading.execute_trade("buy", 1.0, MARKET, services.account)
-            assert not result.success and result.order is not None
-            assert result.order.status is OrderStatus.FAILED  # final: nothing went out
-            assert "not sent" in result.message and "rate limit: next call allowed in" in result.message
-            assert loop.loopback.calls["order"] == 0 and loop.distinct_swaps() == 0
-        finally:
-            await services.stop()
-            store.close()
+    async with spot_services(tmp_path, quote_wait=1.0) as (loop, services):
+        loop.venue.routers[0].api.limiter.back_off(60)  # Jupiter said 429, Retry-After: 60
+        result = await services.trading.execute_trade("buy", 1.0, MARKET, services.account)
+        assert not result.success and result.order is not None
+        assert result.order.status is OrderStatus.FAILED  # final: nothing went out
+        assert "not sent" in result.message and "rate limit: next call allowed in" in result.message
+        assert loop.loopback.calls["order"] == 0 and loop.distinct_swaps() == 0
 
 
 async def test_a_caller_that_may_not_wait_is_not_queued_behind_one_sleeping_out_a_429() -> None:
