@@ -102,3 +102,23 @@ async def test_sol_already_in_the_wallet_is_shown_as_a_position_and_counted_in_e
     finally:
         await close(win)
         loopback.close()
+
+
+@pytest.mark.slow
+async def test_a_swap_that_failed_to_land_is_unknown_then_expired_in_the_ticket(tmp_path, qtbot):
+    loopback, keypair, options = loopback_stack()
+    win = await spot_window(tmp_path, options)
+    try:
+        loopback.fault("execute", "failed_to_land")  # Jupiter: -1000, maybe sent
+        await buy_from_ticket(win, qtbot, 1.0)
+        label = win.ticket.result_label
+        await wait_until(lambda: "sent, confirming" in label.text(), timeout=10, what=f"unknown ({label.text()})")
+        assert "Failed to land (-1000)" in label.text()
+        loopback.chain.advance(200)  # its blockhash expires without it landing
+        await wait_until(lambda: label.text().startswith("expired:"), timeout=15, what=f"expired ({label.text()})")
+        assert "nothing was swapped, safe to trade again" in label.text()
+        assert not any(r[COL_MARKET] == MARKET for r in position_rows(win))
+        assert len(set(loopback.chain.landed)) == 0 and loopback.calls["execute"] == 1  # never a second swap
+    finally:
+        await close(win)
+        loopback.close()
