@@ -5,7 +5,7 @@
 #   packaging/build_linux.sh [PYTHON]     (`make package` runs it with .venv/bin/python)
 #
 # Needs: pyinstaller in PYTHON's environment (the `package` extra), dpkg-deb, mksquashfs
-# (squashfs-tools), desktop-file-validate (desktop-file-utils), strip and objdump (binutils).
+# (squashfs-tools), desktop-file-validate (desktop-file-utils), strip, objdump, as and ld (binutils).
 set -eu
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PY="${1:-$ROOT/.venv/bin/python}"

@@ -7,7 +7,7 @@ Qt 6 calls ICU for four things only (the ICU symbols libQt6Core imports): collat
 Its own CLDR tables give QLocale its names, numbers and currencies. So these trees go: break
 iterator dictionaries (`brkitr/`, 3.4 MB, ubrk_* is not called), measurement units (`unit/`),
 currency, language and region display names (`curr/`, `lang/`, `region/`), transliteration
-(`translit/`) and spelled-out numbers (`rbnf/`): 15.2 MB. Everything else is kept byte for byte.
+(`translit/`) and spelled-out numbers (`rbnf/`): about 15 MB. Everything else is kept byte for byte.
 
 The library is the ICU common data package ("CmnD", a table of contents of named items) exported
 as one symbol, icudt<NN>_dat. It is read from the library, the table rewritten without the

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-TOOLS = ("dpkg-deb", "mksquashfs", "unsquashfs", "desktop-file-validate", "objdump", "strip")
+TOOLS = ("dpkg-deb", "mksquashfs", "unsquashfs", "desktop-file-validate", "objdump", "strip", "as", "ld")
 
 
 def _why_not() -> str | None:

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -39,7 +40,7 @@ print(QLocale("tr_TR").toUpper("istanbul"), QLocale("de_DE").toUpper("straße"))
 """
 
 
-def _trim_icu_data():  # type: ignore[no-untyped-def]
+def _trim_icu_data() -> ModuleType:
     spec = importlib.util.spec_from_file_location("trim_icu_data", ROOT / "packaging" / "trim_icu_data.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
