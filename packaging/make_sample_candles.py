@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grace_desktop.venues.feeds.candles import Candle, write_candles  # noqa: E402
 from grace_desktop.venues.feeds import PriceProcess, round_to_tick  # noqa: E402
+from grace_desktop.venues.feeds.candles import Candle, write_candles  # noqa: E402
 from grace_desktop.venues.paper.markets import DEFAULT_MARKETS, DEFAULT_START_PRICES  # noqa: E402
 
 MARKETS = ("BTC-PERP", "ETH-PERP", "SOL-PERP")
