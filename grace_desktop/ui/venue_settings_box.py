@@ -306,8 +306,15 @@ class VenueSettingsBox(QWidget):
     async def _refresh_secret(self, slot: str) -> None:
         # A probe that started before a store/forget must not overwrite that newer outcome.
         version = self._bump(slot)
-        stored = await secrets.has_secret(slot)
+        try:
+            stored: bool | None = await secrets.get_secret(slot) is not None
+            problem = ""
+        except secrets.SecretStoreError as exc:  # no usable keyring here: say so, not "nothing stored"
+            stored, problem = None, str(exc)
         if version != self._secret_version[slot]:
+            return
+        if stored is None:
+            set_role(self.secret_states[slot], f"Keyring unavailable: {problem}", "error")
             return
         set_role(self.secret_states[slot], "Stored in the system keyring." if stored else "Nothing stored.",
                  "ok" if stored else "note")

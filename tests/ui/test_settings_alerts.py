@@ -209,7 +209,9 @@ async def test_each_key_goes_to_its_own_keyring_slot_and_is_never_shown(venues, 
     assert venues.secret_states["gmgn_api_key"].text() == "Nothing stored."
 
 
-async def test_key_refused_by_keyring_says_so_without_the_key(venues, refusing_keyring):
+async def test_key_refused_by_keyring_says_so_without_the_key(refusing_keyring, venues):
+    await _until(lambda: venues.secret_states["jupiter_api_key"].text().startswith("Keyring unavailable"))
+    assert "could not read" in venues.secret_states["jupiter_api_key"].text()  # not "Nothing stored."
     venues.secret_edits["jupiter_api_key"].setText("s3cret-router-key")
     await venues.store_secret("jupiter_api_key")
     assert venues.secret_states["jupiter_api_key"].text().startswith("Not stored")
