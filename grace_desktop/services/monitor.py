@@ -44,6 +44,7 @@ from grace_desktop.venues.base import Tick, VenueError
 from grace_desktop.venues.supervisor import SupervisedStream
 
 log = logging.getLogger(__name__)
+GUARD = ExitRule.LIQUIDATION_GUARD.value
 
 RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 5.0, 10.0)
 TRAILING_FLUSH_S = 1.0
@@ -194,16 +195,22 @@ class PositionMonitor:
 
     def _act_at_marks(self, account: str) -> None:
         """Levels the new settings put beyond the current price act now, not at the next tick: the user
-        was told which positions saving would close and said yes, and a quiet market may not tick for a
-        while. Only at a fresh price: a stale one is what staleness alerts are for, not a close."""
-        for venue, _owner, market in [k for k in self._watches if k[1] == account]:
-            mark = self.trading.mark(market, venue)
-            book = self.books.get(venue)
-            if mark is None or book is None or self.is_blind(venue, market):
-                continue
-            fired = book.on_tick(market, mark)
-            if fired:
-                self._handle(venue, fired, Tick(market, mark, time.time(), venue))
+        was told which positions saving would close and said yes."""
+        for venue, market in {(k[0], k[2]) for k in self._watches if k[1] == account}:
+            self._act_at_mark(venue, market)
+
+    def _act_at_mark(self, venue: str, market: str) -> None:
+        """What the current price already crosses acts now: a level armed after the tick that crossed it
+        (a position's exits planned as it lands, new settings) would otherwise wait for the next tick,
+        which a quiet market or a slow price source (a spot price polled every 10 s) may not send for
+        long. Only at a fresh price: a stale one is what staleness alerts are for, not a close."""
+        mark = self.trading.mark(market, venue)
+        book = self.books.get(venue)
+        if mark is None or book is None or self.is_blind(venue, market):
+            return
+        fired = book.on_tick(market, mark)
+        if fired:
+            self._handle(venue, fired, Tick(market, mark, time.time(), venue))
 
     def _handle(self, venue: str, fired: list[Any], tick: Tick) -> None:
         by_position: dict[PositionKey, list[str]] = {}
@@ -340,6 +347,13 @@ class PositionMonitor:
         for level in new.levels:
             if level not in new.alerted:
                 self._arm_level(key, level, new)
+        # A level new or moved since the last plan (an attached exit armed once its order is known to have
+        # filled) may already be crossed. The guard's own level is left to the next tick: after its
+        # reduce it is armed again at the same place, and acting now would close what it meant to keep.
+        before = {} if watch is None else watch.levels
+        if any(name != GUARD and name not in new.alerted and before.get(name) != level
+               for name, level in new.levels.items()):
+            self._act_at_mark(venue, position.market)
 
     def _arm_level(self, key: PositionKey, level: str, watch: Watch) -> None:
         price, direction = watch.levels[level]
