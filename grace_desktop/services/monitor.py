@@ -33,6 +33,7 @@ from grace_desktop.services.events import (
 from grace_desktop.services.exit_conditions import ExitConditions, cancel_conditions, end_orphans
 from grace_desktop.services.monitor_closes import CloseRunner
 from grace_desktop.services.monitor_entries import EntryConditions
+from grace_desktop.services.monitor_levels import LevelArming, PositionKey
 from grace_desktop.services.monitor_streams import consume_prices, watch_staleness
 from grace_desktop.services.tasks import log_if_failed
 from grace_desktop.services.trading import TradingService
@@ -52,10 +53,9 @@ TRAILING_FLUSH_S = 1.0
 EQUITY_EVERY_S = 60.0
 STALE_AFTER_S = 30.0
 
-PositionKey = tuple[str, str, str]  # venue, account, market
 
 
-class PositionMonitor:
+class PositionMonitor(LevelArming):
     def __init__(
         self, trading: TradingService, store: Storage, bus: EventBus, alerts: AlertStream, *,
         sweep_interval: float = 3.0, retry_delays: tuple[float, ...] = RETRY_DELAYS,
@@ -192,25 +192,6 @@ class PositionMonitor:
             if fired:
                 self._handle(venue, fired, tick)
         self.bus.publish(tick)
-
-    def _act_at_marks(self, account: str) -> None:
-        """Levels the new settings put beyond the current price act now, not at the next tick: the user
-        was told which positions saving would close and said yes."""
-        for venue, market in {(k[0], k[2]) for k in self._watches if k[1] == account}:
-            self._act_at_mark(venue, market)
-
-    def _act_at_mark(self, venue: str, market: str) -> None:
-        """What the current price already crosses acts now: a level armed after the tick that crossed it
-        (a position's exits planned as it lands, new settings) would otherwise wait for the next tick,
-        which a quiet market or a slow price source (a spot price polled every 10 s) may not send for
-        long. Only at a fresh price: a stale one is what staleness alerts are for, not a close."""
-        mark = self.trading.mark(market, venue)
-        book = self.books.get(venue)
-        if mark is None or book is None or self.is_blind(venue, market):
-            return
-        fired = book.on_tick(market, mark)
-        if fired:
-            self._handle(venue, fired, Tick(market, mark, time.time(), venue))
 
     def _handle(self, venue: str, fired: list[Any], tick: Tick) -> None:
         by_position: dict[PositionKey, list[str]] = {}
@@ -354,15 +335,6 @@ class PositionMonitor:
         if any(name != GUARD and name not in new.alerted and before.get(name) != level
                for name, level in new.levels.items()):
             self._act_at_mark(venue, position.market)
-
-    def _arm_level(self, key: PositionKey, level: str, watch: Watch) -> None:
-        price, direction = watch.levels[level]
-        self.books[key[0]].arm(("exit", key[1], key[2], level), key[2], price, direction)
-
-    def _disarm(self, key: PositionKey, watch: Watch) -> None:
-        book = self.books[key[0]]
-        for level in watch.levels:
-            book.cancel(("exit", key[1], key[2], level))
 
     def _drop_watch(self, key: PositionKey) -> Watch | None:
         self.closes.forget(key)

@@ -16,7 +16,8 @@ from grace_desktop.domain.enums import OrderStatus
 from grace_desktop.services.watch import Watch
 
 if TYPE_CHECKING:
-    from grace_desktop.services.monitor import PositionKey, PositionMonitor
+    from grace_desktop.services.monitor import PositionMonitor
+    from grace_desktop.services.monitor_levels import PositionKey
 
 log = logging.getLogger(__name__)
 

@@ -27,6 +27,7 @@ from grace_desktop.venues.event_stream import EventHub, EventSubscription
 from grace_desktop.venues.events import FillReported, FundingPaid, OrderChanged, PositionChanged, VenueNotice
 from grace_desktop.venues.price_stream import PriceSubscription
 from grace_desktop.venues.spot import records as r
+from grace_desktop.venues.spot.adoption import WalletAdoption
 from grace_desktop.venues.spot.book import apply_to_holding, book_swap
 from grace_desktop.venues.spot.keys import Wallet
 from grace_desktop.venues.spot.landing import Lander
@@ -35,7 +36,6 @@ from grace_desktop.venues.spot.routers import SpotRouter, SwapQuote
 from grace_desktop.venues.spot.rpc import SolanaRpc
 from grace_desktop.venues.spot.signing import decode_transaction, sign_swap, signature_of
 from grace_desktop.venues.spot.tokens import SOL_MINT, Token
-from grace_desktop.venues.spot.wallet_holdings import adoption, untracked_units
 
 log = logging.getLogger(__name__)
 _STATUS = {r.SIGNED: OrderStatus.UNKNOWN, r.SENDING: OrderStatus.UNKNOWN, r.SUBMITTED: OrderStatus.SUBMITTED,
@@ -43,7 +43,7 @@ _STATUS = {r.SIGNED: OrderStatus.UNKNOWN, r.SENDING: OrderStatus.UNKNOWN, r.SUBM
 TAKER_FEE = 0.001  # what a quote's fee may come to (Jupiter: 0–50 bps by pair); the fill carries the real fee
 
 
-class SpotVenue:
+class SpotVenue(WalletAdoption):
     supports_leverage = False
     capabilities = frozenset({Capability.SPOT})
     landing_window = 150.0  # a blockhash lives ~60–90 s; a swap not seen by then can no longer land
@@ -155,12 +155,6 @@ class SpotVenue:
             self._priced.add(tick.market)  # the wallet's earlier holdings can be booked at a price now
             self._spawn(self._adopt_after_first_price())
 
-    async def _adopt_after_first_price(self) -> None:
-        try:
-            await self.positions(self.name)  # the app's own account on a venue is named after it
-        except VenueError as exc:
-            log.info("spot venue: wallet holdings not read after the first price: %s", exc)
-
     def subscribe_prices(self, markets: Iterable[str] | None = None) -> AsyncIterator[Tick]:
         sub = PriceSubscription(markets, on_close=lambda s: self._subs.remove(s) if s in self._subs else None)
         if self._closed:
@@ -214,37 +208,6 @@ class SpotVenue:
                 found.append(Position(account, market, "long", size, held.entry_price, 1.0, size * held.entry_price,
                                       held.realized_pnl, held.opened_at))
         return found
-
-    async def _adopt_untracked(self, account: str, wallet: Mapping[str, int]) -> None:
-        """Book what the wallet holds beyond every account's holdings as a buy at the mark (wallet_holdings)."""
-        if self.wallet is None or any(not s.final for s in self._records.swaps.values()):
-            return  # a swap landing now moves the balances: what it brings is its own fill, not a holding found
-        if not self._hub.subscribers:
-            return  # its notice and fill would reach no journal: events() looks again when one listens
-        specs = await self.markets()
-        # No await from here on: two reads at once must not both book the same tokens.
-        for market, units in wallet.items():
-            token, mark = self.bases[market], self.last_price(market)
-            tracked = sum(h.size for (_, m), h in self._records.holdings.items() if m == market)
-            spare = untracked_units(units, tracked, decimals=self._decimals[token.mint],
-                                    lot_units=self._lot_units(token.mint), native=token.native)
-            if not spare or mark is None:
-                continue  # nothing found, or no price to book it at yet (the first tick looks again)
-            size = money.from_units(spare, self._decimals[token.mint])
-            record = adoption(f"wallet-{self.new_client_id()}", account, market, size, mark, self._clock())
-            self._records.swaps[record.client_id] = record
-            fill = self._fill_of(record)
-            self._book(record, fill, specs[market])
-            held = self._records.holdings[(account, market)]
-            text = (f"{size:g} {token.symbol} already in the wallet is now a {market} position at {mark:,.6g}, "
-                    f"the price when first seen (its earlier cost is unknown)")
-            if held.size > size + 1e-12:  # joined what was bought here: say what the whole is now
-                text += f"; {held.size:g} at an average {held.entry_price:,.6g} in all"
-            position = Position(account, market, "long", held.size, held.entry_price, 1.0,
-                                held.size * held.entry_price, held.realized_pnl, held.opened_at)
-            self._hub.publish([VenueNotice(self.name, account, "info", "Wallet holding adopted", text, market),
-                               FillReported(self.name, account, fill, self._order_of(record)),
-                               PositionChanged(self.name, account, market, position)])
 
     def _book(self, record: r.SwapRecord, fill: Fill, spec: MarketSpec) -> None:
         """The fill into the holding it changes, and both to the record file."""
