@@ -11,7 +11,7 @@ import math
 from grace_desktop.domain import validation as v
 from grace_desktop.domain.enums import OrderSide, Side
 from grace_desktop.domain.errors import DomainError
-from grace_desktop.domain.models import Portfolio, Position
+from grace_desktop.domain.models import SPOT_WALLET, Portfolio, Position
 
 
 def fee(size: float, price: float, rate: float) -> float:
@@ -107,7 +107,7 @@ def held_cost(portfolio: Portfolio) -> float:
     """What a spot wallet paid for its holdings: cash that left the balance and sits in the tokens.
 
     A margin account's balance still holds the collateral it posted, so it has none."""
-    if portfolio.margin_mode != "spot":
+    if portfolio.margin_mode != SPOT_WALLET:
         return 0.0
     return sum(p.size * p.entry_price for p in portfolio.positions)
 

@@ -218,7 +218,8 @@ class Position:
         return self.size * mark
 
 
-MARGIN_MODES = ("isolated", "mango_cross", "spot")
+SPOT_WALLET = "spot"  # margin_mode of a wallet: its balance is the cash left after buying
+MARGIN_MODES = ("isolated", "mango_cross", SPOT_WALLET)
 
 
 @dataclass(frozen=True, slots=True)

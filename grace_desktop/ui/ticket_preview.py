@@ -15,7 +15,7 @@ from grace_desktop.domain import mango_health, margin, sizing
 from grace_desktop.domain import validation as v
 from grace_desktop.domain.enums import OrderType, Side
 from grace_desktop.domain.errors import DomainError
-from grace_desktop.domain.models import MarketSpec, OrderRequest, Portfolio
+from grace_desktop.domain.models import SPOT_WALLET, MarketSpec, OrderRequest, Portfolio
 from grace_desktop.domain.order_checks import loss_at_stop, stop_levels
 from grace_desktop.domain.position_after import PositionAfter
 from grace_desktop.domain.risk import RiskDecision
@@ -155,7 +155,7 @@ def compute(backend: TicketBackend, inp: TicketInput) -> TicketPreview:
     cross = wallet = False
     try:
         portfolio = backend.portfolio(inp.account)
-        wallet = portfolio.margin_mode == "spot"
+        wallet = portfolio.margin_mode == SPOT_WALLET
         cross = mango_health.is_cross(portfolio)  # Mango: init health, and liquidation from the account
         out.free_collateral = mango_health.free_collateral(portfolio, backend.markets()) - backend.reserved_margin(inp.account)
         out.equity = margin.equity(portfolio)

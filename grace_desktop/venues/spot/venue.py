@@ -21,7 +21,7 @@ from typing import Any
 from grace_desktop.domain import spot as money
 from grace_desktop.domain.enums import MarketKind, OrderSide, OrderStatus, OrderType
 from grace_desktop.domain.errors import DomainError
-from grace_desktop.domain.models import Fill, MarketSpec, Order, OrderRequest, Portfolio, Position
+from grace_desktop.domain.models import SPOT_WALLET, Fill, MarketSpec, Order, OrderRequest, Portfolio, Position
 from grace_desktop.venues.base import Capability, NotSent, OrderRejected, RateLimited, Tick, VenueError, VenueHealth
 from grace_desktop.venues.event_stream import EventHub, EventSubscription
 from grace_desktop.venues.events import FillReported, FundingPaid, OrderChanged, PositionChanged, VenueNotice
@@ -190,7 +190,7 @@ class SpotVenue(WalletAdoption):
         self._check_open()
         cash = money.from_units(await self._balance(self.quote.mint), self._decimals[self.quote.mint])
         marks = {m: p for m, p in self.prices.last.items()}
-        return Portfolio(account, cash, tuple(await self.positions(account)), marks, margin_mode="spot")
+        return Portfolio(account, cash, tuple(await self.positions(account)), marks, margin_mode=SPOT_WALLET)
 
     async def positions(self, account: str) -> list[Position]:
         """The account's holdings, capped by what the wallet really holds (tokens moved out are gone)."""
