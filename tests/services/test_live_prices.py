@@ -27,6 +27,7 @@ async def test_paper_trades_on_live_prices(tmp_path: Path) -> None:
         assert abs(result.order.avg_fill_price - 67012.5) / 67012.5 < 0.001  # filled at the live mid (+ slippage)
         standin.mids["BTC"] = "68000"
         await wait_until(lambda: paper.last_price("BTC-PERP") == 68000.0, timeout=10)
+        await store.write(lambda: None)  # alerts are journaled behind queued writes
         titles = [a.title for a in store.alerts.recent()]
         assert "Live prices" in titles and "Live prices unavailable" not in titles
     finally:

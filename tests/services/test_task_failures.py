@@ -31,6 +31,7 @@ async def test_a_spawned_task_that_raises_is_logged_and_alerted(tmp_path, caplog
         assert alert.alert.level == "error" and "a-background-job" in alert.alert.text
         assert "boom in the background" in alert.alert.text
         assert any("a-background-job" in r.getMessage() and r.exc_info for r in caplog.records)
+        await services.store.write(lambda: None)  # the alert's journal write is queued: FIFO, so it is done now
         assert services.store.alerts.recent()[0].title == "Internal error"  # journaled too
 
 

@@ -221,6 +221,7 @@ async def test_without_the_adapter_saving_says_so_and_paper_runs_on(tmp_path):
         if MANGO in svc.venues:
             pytest.skip("the mango_v3 adapter is merged: covered by its own tests")
         assert svc.selector.primary == "paper"
+        await store.write(lambda: None)  # alerts are journaled behind queued writes
         assert any(a.title == "Mango account not connected" for a in store.alerts.recent())
         message = await save_and_apply(svc, VenueSettings(mango_enabled=True))
         assert message.startswith("Saved, but the Mango account is not connected")
