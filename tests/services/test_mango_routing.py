@@ -107,6 +107,7 @@ async def test_a_disagreement_alerts_once_per_episode_and_never_crashes(tmp_path
         await wait_until(lambda: check.disagreeing, timeout=5)
         seen = check.checks
         await wait_until(lambda: check.checks >= seen + 2, timeout=5)  # it goes on checking, silently
+        await services.store.write(lambda: None)  # alerts are journaled behind queued writes
         [text] = alerts(services, TITLE)
         # 10 SOL at 100, weighed 0.8: 800 USDC of init health the service has and we miss, x20 at init.
         assert "BTC-PERP: ours 200,000.00 USDC, the service's 216,000.00 USDC" in text and "more market" in text
@@ -117,6 +118,7 @@ async def test_a_disagreement_alerts_once_per_episode_and_never_crashes(tmp_path
         assert not task.done()
         service.state.sol_spot = 0.0  # the episode ends: said once
         await wait_until(lambda: not check.disagreeing, timeout=5)
+        await services.store.write(lambda: None)
         assert len(alerts(services, AGAIN_TITLE)) == 1
         service.state.sol_spot = 5.0  # a new episode: a new alert
         await wait_until(lambda: len(alerts(services, TITLE)) == 2, timeout=5)

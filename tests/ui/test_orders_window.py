@@ -100,6 +100,7 @@ async def test_resting_limit_and_entry_are_listed_cancelled_and_edited(window):
     panel.cancel_button.click()
     await wait_until(lambda: table.rowCount() == 0, what="limit cancelled")
     assert all(o.status.is_final for o in await svc.paper.open_orders("paper"))
+    await svc.store.write(lambda: None)  # decisions are journaled behind queued writes
     decisions = [d.action for d in svc.store.decisions.recent()]
     assert "cancel order" in decisions and "cancel entry" in decisions and "replace order" in decisions
 
