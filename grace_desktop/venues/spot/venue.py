@@ -22,7 +22,7 @@ from grace_desktop.domain import spot as money
 from grace_desktop.domain.enums import MarketKind, OrderSide, OrderStatus, OrderType
 from grace_desktop.domain.errors import DomainError
 from grace_desktop.domain.models import SPOT_WALLET, Fill, MarketSpec, Order, OrderRequest, Portfolio, Position
-from grace_desktop.venues.base import Capability, NotSent, OrderRejected, RateLimited, Tick, VenueError, VenueHealth
+from grace_desktop.venues.base import Capability, NotSent, OrderRejected, Tick, VenueError, VenueHealth
 from grace_desktop.venues.event_stream import EventHub, EventSubscription
 from grace_desktop.venues.events import FillReported, FundingPaid, OrderChanged, PositionChanged, VenueNotice
 from grace_desktop.venues.price_stream import PriceSubscription
@@ -32,7 +32,8 @@ from grace_desktop.venues.spot.book import apply_to_holding, book_swap
 from grace_desktop.venues.spot.keys import Wallet
 from grace_desktop.venues.spot.landing import Lander
 from grace_desktop.venues.spot.prices import JupiterPrices
-from grace_desktop.venues.spot.routers import SpotRouter, SwapQuote
+from grace_desktop.venues.spot.router_choice import RouterChoice
+from grace_desktop.venues.spot.routers import SpotRouter
 from grace_desktop.venues.spot.rpc import SolanaRpc
 from grace_desktop.venues.spot.signing import decode_transaction, sign_swap, signature_of
 from grace_desktop.venues.spot.tokens import SOL_MINT, Token
@@ -55,20 +56,17 @@ class SpotVenue(WalletAdoption):
         records_path: Path | None = None, name: str = "spot", ack_wait: float = 8.0, quote_wait: float = 6.0,
         poll: float = 0.5, rebroadcast: float = 2.0, clock: Callable[[], float] = time.time,
     ) -> None:
-        if not routers:
-            raise ValueError("spot venue: no router configured")
         money.bps_to_percent(slippage_bps)
         self.name = name
         self.wallet = wallet
-        self.routers = list(routers)
+        self.choice = RouterChoice(routers, fallback=fallback, quote_wait=quote_wait)
+        self.routers = self.choice.routers
         self.rpc = rpc
         self.prices = prices
         self.quote = quote
         self.bases = dict(bases)
         self.slippage_bps = slippage_bps
-        self.fallback = fallback
         self.ack_wait = ack_wait
-        self.quote_wait = quote_wait
         self._clock = clock
         self._records = r.RecordFile(records_path)
         self._hub = EventHub()
@@ -78,8 +76,6 @@ class SpotVenue(WalletAdoption):
                              poll=poll, rebroadcast=rebroadcast)
         self._decimals: dict[str, int] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._router_errors: dict[str, str] = {}
-        self.fallback_reason = ""
         self._closed = False
         self._seq = int(clock() * 1000)
         self._one_at_a_time = asyncio.Lock()
@@ -249,12 +245,12 @@ class SpotVenue(WalletAdoption):
             await self.rpc.health()
         except VenueError as exc:
             return VenueHealth(False, f"RPC: {exc}")
-        problems = [f"{n}: {e}" for n, e in self._router_errors.items()]
+        problems = [f"{n}: {e}" for n, e in self.choice.errors.items()]
         never_priced = bool(self.prices.error) and not self.prices.last  # no price yet, and why
         if self.prices.failures >= 3 or never_priced:
             problems.append(f"prices: {self.prices.error}")
-        ok = len(self._router_errors) < len(self.routers) and self.prices.failures < 3 and not never_priced
-        detail = "; ".join(filter(None, [self.fallback_reason, *problems]))
+        ok = not self.choice.all_failing and self.prices.failures < 3 and not never_priced
+        detail = "; ".join(filter(None, [self.choice.fallback_reason, *problems]))
         return VenueHealth(ok, detail, (time.monotonic() - started) * 1000)
 
     # ----- orders --------------------------------------------------------------------------------
@@ -303,7 +299,11 @@ class SpotVenue(WalletAdoption):
             in_mint, out_mint, in_units = token.mint, self.quote.mint, money.to_units(request.size, base_dec)
         record = r.SwapRecord(request.client_id, request.account, spec.name, request.side.value, request.size,
                               self._clock())
-        quoted, router = await self._quote(in_mint, out_mint, in_units, request)
+        quoted, router = await self.choice.quote(in_mint=in_mint, out_mint=out_mint, in_units=in_units,
+                                                 taker=str(self.wallet.pubkey), slippage_bps=self.slippage_bps)
+        if router is not self.routers[0]:
+            self._hub.publish([VenueNotice(self.name, request.account, "warning", "Spot router fallback",
+                                           self.choice.fallback_reason, request.market)])
         tx = sign_swap(decode_transaction(quoted.transaction), self.wallet, input_mint=in_mint, output_mint=out_mint)
         try:
             before = {m: await self._balance(m) for m in (in_mint, out_mint)}
@@ -330,41 +330,6 @@ class SpotVenue(WalletAdoption):
         if order.status is OrderStatus.UNKNOWN and not order.reason:
             order = order.with_status(OrderStatus.UNKNOWN, reason=f"sent; no answer within {self.ack_wait:g} s")
         return order
-
-    async def _quote(self, in_mint: str, out_mint: str, in_units: int, request: OrderRequest) -> tuple[SwapQuote, SpotRouter]:
-        """The first router's quote; with fallback allowed, the next router's when one cannot answer."""
-        order = self.routers if self.fallback else self.routers[:1]
-        order = sorted(order, key=lambda rt: rt.name in self._router_errors)  # a failing router goes last
-        failures = []
-        for router in order:
-            try:
-                quoted = await router.quote(input_mint=in_mint, output_mint=out_mint, in_units=in_units,
-                                            taker=str(self.wallet.pubkey) if self.wallet else "",
-                                            slippage_bps=self.slippage_bps,
-                                            # A slot (or a 429's Retry-After) further off than this: refused as
-                                            # not sent now, instead of a trade that goes out long after it was asked.
-                                            max_wait=self.quote_wait)
-            except OrderRejected:
-                self._router_errors.pop(router.name, None)  # it answered: healthy, it just said no
-                raise
-            except VenueError as exc:
-                self._router_errors[router.name] = str(exc)
-                failures.append((router.name, exc))
-                continue
-            self._router_errors.pop(router.name, None)
-            if router is not self.routers[0]:
-                why = "; ".join(f"{n}: {e}" for n, e in failures) or f"{self.routers[0].name} is unhealthy"
-                self.fallback_reason = f"swapping through {router.name}: {why}"
-                self._hub.publish([VenueNotice(self.name, request.account, "warning", "Spot router fallback",
-                                               self.fallback_reason, request.market)])
-            elif self.fallback_reason:
-                self.fallback_reason = ""
-            return quoted, router
-        name, exc = failures[-1]
-        text = "; ".join(f"{n}: {e}" for n, e in failures)
-        if isinstance(exc, RateLimited):
-            raise RateLimited(f"not sent: {text}", retry_after=exc.retry_after)
-        raise NotSent(f"not sent: no router could quote ({text})")
 
     # ----- what the lander reports ---------------------------------------------------------------
     def _save(self, record: r.SwapRecord) -> None:
