@@ -51,8 +51,11 @@ class RateLimiter:
         self._next = max(self._next, self._clock() + seconds)
 
 
+MAX_BACK_OFF = 600.0
+
+
 def retry_after(response: httpx.Response, default: float) -> float:
-    """Seconds a 429 asks us to wait: Retry-After (seconds or a date) or x-ratelimit-reset (unix s)."""
+    """Seconds a 429 asks us to wait: Retry-After (seconds or a date) or x-ratelimit-reset (epoch s or ms, or s from now)."""
     value = response.headers.get("retry-after")
     if value:
         try:
@@ -61,13 +64,17 @@ def retry_after(response: httpx.Response, default: float) -> float:
             when = email.utils.parsedate_to_datetime(value)
             if when is not None:
                 return max(0.0, when.timestamp() - time.time())
-    reset = response.headers.get("x-ratelimit-reset") or response.headers.get("x-ratelimit-reset-at")
+    reset = response.headers.get("x-ratelimit-reset")
     if reset:
         try:
             stamp = float(reset)
-            return max(0.0, stamp - time.time()) if stamp > 1e9 else stamp
         except ValueError:
-            pass
+            return default
+        if stamp > 1e12:  # the unit is not documented: an epoch in milliseconds...
+            stamp /= 1000.0
+        # ...or in seconds; a small number is seconds from now. Capped, so a misread unit cannot
+        # keep the router (and the price polls sharing its limit) silent until a restart.
+        return min(MAX_BACK_OFF, max(0.0, stamp - time.time()) if stamp > 1e9 else stamp)
     return default
 
 
@@ -117,6 +124,8 @@ class JsonApi:
         except ValueError:
             if response.status_code >= 500:
                 raise VenueError(f"{what}: server error {response.status_code}", retryable=True) from None
+            refused = " (access refused: check the API key, or the host blocks this client)" \
+                if response.status_code in (401, 403) else ""
             raise VenueError(f"{what}: HTTP {response.status_code}, not JSON "
-                             f"({response.headers.get('content-type', 'no content type')})") from None
+                             f"({response.headers.get('content-type', 'no content type')}){refused}") from None
         return response.status_code, body

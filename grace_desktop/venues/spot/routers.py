@@ -22,8 +22,12 @@ GMGN_ROOT = "https://gmgn.ai"
 JUPITER_KEYLESS_S = 2.0  # 0.5 requests/s without a key
 JUPITER_KEYED_S = 1.0  # free tier: 1 request/s (60 per minute)
 GMGN_S = 5.0  # "each API key is rate-limited to one call every 5 seconds"
-# /execute codes after which the transaction may still land: confirm it over RPC until its blockhash expires.
-EXECUTE_MAYBE_LANDED = {-1000, -1001}
+# /execute codes that say the transaction was never put on the wire: -1 request unknown/expired,
+# -2/-3 invalid signed tx/message, -1002 invalid tx, -1003 not fully signed, -1004 invalid block
+# height, -2002 invalid RFQ payload, -2003 quote expired, -2004 swap rejected. Any other failure
+# (-1000 failed to land, -1001 unknown, -2000/-2001 their RFQ forms, a code not in this list) may
+# still land: its signature is confirmed over RPC until the blockhash expires.
+EXECUTE_NOT_SENT = {-1, -2, -3, -1002, -1003, -1004, -2002, -2003, -2004}
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +129,9 @@ class JupiterRouter:
         if body.get("status") == "Success" and code == 0:
             return Submitted(signature, True)
         detail = f"{body.get('error') or 'failed'} ({code})"
-        if code in EXECUTE_MAYBE_LANDED or status >= 500:
-            raise MaybeSent(f"Jupiter /execute: {detail}")
-        raise OrderRejected(f"not sent: Jupiter /execute refused it: {detail}")
+        if code in EXECUTE_NOT_SENT and status < 500:
+            raise OrderRejected(f"not sent: Jupiter /execute refused it: {detail}")
+        raise MaybeSent(f"Jupiter /execute: {detail}")
 
     async def status(self, signature: str, quote: SwapQuote) -> str | None:
         return None  # /execute answers with the outcome; later status is read over RPC
@@ -172,9 +176,10 @@ class GmgnRouter:
         status, body = await self.api.call("POST", "/txproxy/v1/send_transaction", json=payload)
         if isinstance(body, dict) and body.get("code") == 0:
             return Submitted(str((body.get("data") or {}).get("hash") or ""))
-        if status >= 500:
-            raise MaybeSent(f"GMGN send_transaction: HTTP {status}")
-        raise OrderRejected(f"not sent: GMGN refused the transaction: {_message(body, status)}")
+        if status in (400, 401, 403):  # refused at the door (bad request, key): nothing was relayed
+            raise OrderRejected(f"not sent: GMGN refused the transaction: {_message(body, status)}")
+        # GMGN does not document what a failed relay means: some relays may have taken it already.
+        raise MaybeSent(f"GMGN send_transaction: {_message(body, status)}")
 
     async def status(self, signature: str, quote: SwapQuote) -> str | None:
         params = {"hash": signature, "last_valid_height": quote.last_valid_block_height}

@@ -3,7 +3,8 @@
 sendTransaction errors are sorted the way the node means them: a preflight refusal (-32002 blockhash
 not found or a simulated program error such as Jupiter's 6001 slippage, -32003/-32013/-32015) and an
 unhealthy node (-32005) or a 429 never forwarded the transaction: "not sent". A timeout or a broken
-connection after the request went out is "maybe sent".
+connection after the request went out is "maybe sent". -32002 AlreadyProcessed is the one preflight
+refusal that means the opposite: these bytes were processed before, so they were sent.
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ def describe_tx_error(err: Any, message: str = "") -> str:
     return message or str(err)
 
 
+def already_processed(exc: RpcError) -> bool:
+    return exc.data.get("err") == "AlreadyProcessed" or "already been processed" in str(exc)
+
+
 class SolanaRpc:
     def __init__(self, url: str, *, deadline: float = 5.0, interval: float = 0.0, **kwargs: Any) -> None:
         self.api = JsonApi("RPC", url, interval=interval, deadline=deadline, **kwargs)
@@ -103,6 +108,8 @@ class SolanaRpc:
         try:
             return str(await self.call("sendTransaction", params))
         except RpcError as exc:
+            if exc.code == -32002 and already_processed(exc):
+                return ""  # these very bytes were processed before: sent; the signature's status tells the rest
             if exc.code in NOT_FORWARDED:
                 raise Preflight(f"not sent: {describe_tx_error(exc.data.get('err'), str(exc))}") from None
             raise

@@ -132,7 +132,7 @@ class Chain:
                                  "AlreadyProcessed")
             if self.balance(q.taker, q.input_mint) < q.in_units:
                 raise ChainError(-32002, "Transaction simulation failed: Error processing Instruction 0: custom "
-                                 "program error: 0x1778", {"InstructionError": [0, {"Custom": 6024}]})
+                                 "program error: 0x1788", {"InstructionError": [0, {"Custom": 6024}]})
             self.balances[(q.taker, q.input_mint)] -= q.in_units
             self.fund(q.taker, q.output_mint, q.out_units)
             self.fund(q.taker, SOL_MINT, -FEE_LAMPORTS)

@@ -5,7 +5,9 @@
 
 Faults are queued per endpoint (`fault("execute", "quote_expired")`), each used by one call:
 "429", "lose_reply" (act, then drop the connection unanswered), "quote_expired" (-2003),
-"failed_to_land" (-1000), "blockhash" (-32002), "slippage" (6001 in preflight), "unhealthy" (-32005).
+"failed_to_land" (-1000), "rfq_failed_after_landing" (-2000 for a swap that did land), "blockhash"
+(-32002), "slippage" (6001 in preflight), "already_processed" (-32002 for bytes that landed),
+"unhealthy" (-32005), "relay_error" (GMGN's send answering code != 0, nothing relayed).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 from collections import Counter, defaultdict, deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -95,8 +98,25 @@ class _Base(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         return json.loads(self.rfile.read(length) or b"null")
 
-    def too_many(self) -> None:
-        self.reply(429, {"error": "Too many requests"}, {"retry-after": "1"})
+    def too_many(self, name: str) -> None:
+        """A 429 with the headers each API documents: Jupiter's x-ratelimit-*, GMGN's X-RateLimit-Reset
+        (unix seconds); an RPC provider's plain Retry-After."""
+        if name in ("order", "price", "execute"):
+            headers = {"x-ratelimit-remaining": "0", "x-ratelimit-current": "60",
+                       "x-ratelimit-reset": str(int(time.time()) + 1)}
+        elif name.startswith("gmgn"):
+            headers = {"X-RateLimit-Reset": str(int(time.time()) + 1)}
+        else:
+            headers = {"retry-after": "1"}
+        self.reply(429, {"error": "Too many requests"}, headers)
+
+    def html(self, status: int, text: str) -> None:
+        data = f"<!DOCTYPE html><html><body>{text}</body></html>".encode()
+        self.send_response(status)
+        self.send_header("content-type", "text/html; charset=UTF-8")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
 
 
 class _RouterHandler(_Base):
@@ -112,7 +132,7 @@ class _RouterHandler(_Base):
         self.lb.headers[name] = {k.lower(): v for k, v in self.headers.items()}
         self.lb.params[name] = q
         if self.lb.take(name) == "429":
-            return self.too_many()
+            return self.too_many(name)
         chain = self.lb.chain
         if name == "price":
             with chain.lock:
@@ -127,7 +147,7 @@ class _RouterHandler(_Base):
                 "expired": expired}})
         if name == "gmgn_route":
             if self.headers.get("x-route-key") != GMGN_KEY:
-                return self.reply(403, {"code": 403, "msg": "invalid route key"})
+                return self.html(403, "Access denied")  # what GMGN's edge answers, not JSON
             bps = round(float(q["slippage"]) * 100)  # GMGN takes percent
             quote = chain.quote(q["from_address"], q["token_in_address"], q["token_out_address"], int(q["in_amount"]), bps)
             return self.reply(200, {"code": 0, "msg": "success", "data": {
@@ -138,19 +158,19 @@ class _RouterHandler(_Base):
                 "raw_tx": {"swapTransaction": base64.b64encode(chain.unsigned(quote)).decode(),
                            "lastValidBlockHeight": quote.last_valid, "prioritizationFeeLamports": 0,
                            "recentBlockhash": ""}}})
-        if "taker" not in q:
-            return self.reply(400, {"error": "taker is required for a transaction"})
-        try:
-            quote = chain.quote(q["taker"], q["inputMint"], q["outputMint"], int(q["amount"]), int(q.get("slippageBps", 50)))
+        request_id = f"req-{self.lb.calls[name]}"
+        try:  # without a taker: a quote only, its transaction null
+            quote = chain.quote(q.get("taker") or "11111111111111111111111111111111", q["inputMint"], q["outputMint"],
+                                int(q["amount"]), int(q.get("slippageBps", 50)))
         except KeyError as exc:
-            return self.reply(400, {"error": f"unknown mint {exc}"})
+            return self.reply(400, {"requestId": request_id, "error": f"unknown mint {exc}"})
         self.reply(200, {
             "mode": "ultra", "inputMint": quote.input_mint, "outputMint": quote.output_mint,
             "inAmount": str(quote.in_units), "outAmount": str(quote.out_units),
             "otherAmountThreshold": str(quote.min_out), "swapMode": "ExactIn", "slippageBps": int(q.get("slippageBps", 50)),
             "priceImpact": 0, "routePlan": [], "feeBps": 0, "signatureFeeLamports": 5000,
             "prioritizationFeeLamports": 0, "rentFeeLamports": 0, "router": "metis",
-            "transaction": base64.b64encode(chain.unsigned(quote)).decode(),
+            "transaction": base64.b64encode(chain.unsigned(quote)).decode() if q.get("taker") else None,
             "lastValidBlockHeight": str(quote.last_valid), "requestId": f"req-{quote.quote_id}",
             "gasless": False, "taker": q["taker"]})
 
@@ -166,21 +186,30 @@ class _RouterHandler(_Base):
         self.lb.submitted.append(raw)
         fault = self.lb.take(name)
         if fault == "429":
-            return self.too_many()
+            return self.too_many(name)
         if name == "execute" and fault == "quote_expired":
             return self.reply(200, {"status": "Failed", "code": -2003, "error": "Quote expired", "signature": ""})
         if name == "execute" and fault == "failed_to_land":
             return self.reply(200, {"status": "Failed", "code": -1000, "error": "Failed to land", "signature": ""})
+        if name == "execute" and fault == "rfq_failed_after_landing":  # it landed; the answer says otherwise
+            landed = self.lb.chain.land(raw)
+            return self.reply(200, {"status": "Failed", "code": -2000, "error": "Failed to land", "signature": landed})
+        if name == "gmgn_send" and fault == "relay_error":  # a code != 0 GMGN does not explain
+            return self.reply(200, {"code": 40001, "msg": "relay failed", "data": None})
         try:
             signature = self.lb.chain.land(raw)
         except ChainError as exc:
             if name == "execute":
-                return self.reply(200, {"status": "Failed", "code": -2, "error": exc.message})
+                code = -1004 if exc.err == "BlockhashNotFound" else -1002  # invalid block height; invalid tx
+                return self.reply(200, {"status": "Failed", "code": code, "error": exc.message})
             return self.reply(200, {"code": 1, "msg": exc.message})
         if fault == "lose_reply":
             return self.drop()
         if name == "execute":
-            return self.reply(200, {"status": "Success", "signature": signature, "code": 0})
+            _, quote = self.lb.chain.check(raw)
+            return self.reply(200, {"status": "Success", "signature": signature, "code": 0,
+                                    "totalInputAmount": str(quote.in_units), "totalOutputAmount": str(quote.out_units),
+                                    "inputAmountResult": str(quote.in_units), "outputAmountResult": str(quote.out_units)})
         self.reply(200, {"code": 0, "msg": "success", "data": {"hash": signature, "resArr": [{"hash": signature, "err": None}]}})
 
 
@@ -191,7 +220,7 @@ class _RpcHandler(_Base):
         self.lb.calls[method] += 1
         fault = self.lb.take(method)
         if fault == "429":
-            return self.too_many()
+            return self.too_many(method)
         if fault == "unhealthy":
             return self.reply(200, {"jsonrpc": "2.0", "id": rid, "error": {
                 "code": -32005, "message": "Node is unhealthy", "data": {"numSlotsBehind": 120}}})
@@ -219,6 +248,10 @@ class _RpcHandler(_Base):
                                  "program error: 0x1771", {"InstructionError": [0, {"Custom": 6001}]})
             if fault == "on_chain_slippage":
                 return chain.fail_on_chain(raw, 6001)
+            if fault == "already_processed":  # another path delivered these bytes first
+                chain.land(raw)
+                raise ChainError(-32002, "Transaction simulation failed: This transaction has already been processed",
+                                 "AlreadyProcessed")
             return chain.land(raw)
         if method == "getSignatureStatuses":
             with chain.lock:
