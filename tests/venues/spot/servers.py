@@ -34,6 +34,11 @@ class Loopback:
         self.headers: dict[str, dict[str, str]] = {}
         self.params: dict[str, dict[str, str]] = {}
         self.submitted: list[bytes] = []  # every signed transaction handed to us, router or RPC
+        # Documented per-key limits, scaled for tests: bucket ("jupiter": /order and /price share it;
+        # "gmgn": every GMGN call) -> the shortest gap allowed between two calls; faster ones get a 429.
+        self.pace: dict[str, float] = {}
+        self.too_fast: Counter[str] = Counter()
+        self._last_call: dict[str, float] = {}
         self.router = _serve(self, _RouterHandler)
         self.rpc = _serve(self, _RpcHandler)
 
@@ -47,6 +52,20 @@ class Loopback:
 
     def fault(self, endpoint: str, kind: str, times: int = 1) -> None:
         self.faults[endpoint].extend([kind] * times)
+
+    def over_limit(self, endpoint: str) -> bool:
+        bucket = "jupiter" if endpoint in ("order", "price") else "gmgn" if endpoint.startswith("gmgn") else None
+        gap = self.pace.get(bucket or "")
+        if gap is None or bucket is None:
+            return False
+        with self.chain.lock:
+            now = time.monotonic()
+            last = self._last_call.get(bucket)
+            if last is not None and now - last < gap:
+                self.too_fast[endpoint] += 1
+                return True
+            self._last_call[bucket] = now
+            return False
 
     def take(self, endpoint: str) -> str | None:
         queue = self.faults.get(endpoint)
@@ -131,7 +150,7 @@ class _RouterHandler(_Base):
         self.lb.calls[name] += 1
         self.lb.headers[name] = {k.lower(): v for k, v in self.headers.items()}
         self.lb.params[name] = q
-        if self.lb.take(name) == "429":
+        if self.lb.over_limit(name) or self.lb.take(name) == "429":
             return self.too_many(name)
         chain = self.lb.chain
         if name == "price":
@@ -181,7 +200,9 @@ class _RouterHandler(_Base):
             return self.reply(404, {"error": "not found"})
         self.lb.calls[name] += 1
         self.lb.headers[name] = {k.lower(): v for k, v in self.headers.items()}
-        body = self.body()
+        body = self.body()  # read whole even when refused: the connection may carry the next request
+        if self.lb.over_limit(name):
+            return self.too_many(name)
         raw = base64.b64decode(body["signedTransaction"] if name == "execute" else body["signedTx"])
         self.lb.submitted.append(raw)
         fault = self.lb.take(name)
