@@ -144,3 +144,14 @@ class SolanaRpc:
             info = account["account"]["data"]["parsed"]["info"]
             total += int(info["tokenAmount"]["amount"])
         return total
+
+    async def account_data(self, address: str) -> bytes | None:
+        """An account's raw data (None when it does not exist)."""
+        result = await self.call("getAccountInfo", [address, {"encoding": "base64", "commitment": "confirmed"}])
+        value = (result or {}).get("value")
+        if not value:
+            return None
+        data = value.get("data")
+        if not isinstance(data, list) or not data or not isinstance(data[0], str):
+            raise VenueError(f"RPC getAccountInfo {address}: data not in base64")
+        return base64.b64decode(data[0])

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
+from solders.address_lookup_table_account import AddressLookupTable
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 from solders.transaction import VersionedTransaction
 
-from grace_desktop.venues.base import OrderRejected
+from grace_desktop.venues.base import NotSent, OrderRejected, VenueError
 from grace_desktop.venues.spot.keys import Wallet
 
 
@@ -54,9 +56,48 @@ def _b58decode(text: str) -> bytes:
     return b"\0" * (len(text) - len(text.lstrip("1"))) + body
 
 
-def sign_swap(tx: VersionedTransaction, wallet: Wallet, *, input_mint: str, output_mint: str) -> VersionedTransaction:
+def lookup_tables(tx: VersionedTransaction) -> list[str]:
+    """The address lookup tables a v0 message loads accounts from (none for a legacy message)."""
+    return [str(lookup.account_key) for lookup in getattr(tx.message, "address_table_lookups", [])]
+
+
+def looked_up_keys(tx: VersionedTransaction, tables: Mapping[str, bytes | None]) -> list[Pubkey]:
+    """The accounts the message loads from its lookup tables, given each table account's data."""
+    found: list[Pubkey] = []
+    for lookup in getattr(tx.message, "address_table_lookups", []):
+        data = tables.get(str(lookup.account_key))
+        if data is None:
+            raise SigningRefused(f"refused to sign: lookup table {lookup.account_key} was not found")
+        try:
+            addresses = list(AddressLookupTable.deserialize(data).addresses)
+        except ValueError:
+            raise SigningRefused(f"refused to sign: lookup table {lookup.account_key} could not be read") from None
+        for index in [*lookup.writable_indexes, *lookup.readonly_indexes]:
+            if index >= len(addresses):
+                raise SigningRefused(f"refused to sign: lookup table {lookup.account_key} has no entry {index}")
+            found.append(addresses[index])
+    return found
+
+
+async def loaded_keys(tx: VersionedTransaction, account_data: Callable[[str], Awaitable[bytes | None]]) -> list[Pubkey]:
+    """The accounts `tx` loads from lookup tables, each table read with `account_data` (over RPC)."""
+    tables = lookup_tables(tx)
+    if not tables:
+        return []
+    try:
+        data = {table: await account_data(table) for table in tables}
+    except VenueError as exc:
+        if isinstance(exc, OrderRejected):
+            raise
+        raise NotSent(f"not sent: cannot read the swap's lookup tables ({exc})") from None
+    return looked_up_keys(tx, data)
+
+
+def sign_swap(tx: VersionedTransaction, wallet: Wallet, *, input_mint: str, output_mint: str,
+              looked_up: Sequence[Pubkey] = ()) -> VersionedTransaction:
     """`tx` signed by `wallet`, or SigningRefused when the wallet is not the fee payer and a required
-    signer, or when the quote's mints are not among the message's account keys."""
+    signer, or when the quote's mints are not among the message's account keys (its static keys and
+    `looked_up`, those it loads from lookup tables)."""
     message = tx.message
     keys = list(message.account_keys)
     required = message.header.num_required_signatures
@@ -66,9 +107,7 @@ def sign_swap(tx: VersionedTransaction, wallet: Wallet, *, input_mint: str, outp
     index = keys.index(wallet.pubkey)
     if index >= required:
         raise SigningRefused("refused to sign: this wallet is not a required signer of the transaction")
-    # Mints can also sit in address lookup tables; the routers place them among the static keys for
-    # the swap's own accounts, and a transaction that hides both mints is not the one we were quoted.
-    present = {str(k) for k in keys}
+    present = {str(k) for k in [*keys, *looked_up]}
     missing = [m for m in (input_mint, output_mint) if m not in present]
     if missing:
         raise SigningRefused(f"refused to sign: the transaction does not touch the quoted mint(s) {', '.join(missing)}")

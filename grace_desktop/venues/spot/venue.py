@@ -35,7 +35,7 @@ from grace_desktop.venues.spot.prices import JupiterPrices
 from grace_desktop.venues.spot.router_choice import RouterChoice
 from grace_desktop.venues.spot.routers import SpotRouter
 from grace_desktop.venues.spot.rpc import SolanaRpc
-from grace_desktop.venues.spot.signing import decode_transaction, sign_swap, signature_of
+from grace_desktop.venues.spot.signing import decode_transaction, loaded_keys, sign_swap, signature_of
 from grace_desktop.venues.spot.tokens import SOL_MINT, Token
 
 log = logging.getLogger(__name__)
@@ -304,7 +304,9 @@ class SpotVenue(WalletAdoption):
         if router is not self.routers[0]:
             self._hub.publish([VenueNotice(self.name, request.account, "warning", "Spot router fallback",
                                            self.choice.fallback_reason, request.market)])
-        tx = sign_swap(decode_transaction(quoted.transaction), self.wallet, input_mint=in_mint, output_mint=out_mint)
+        unsigned = decode_transaction(quoted.transaction)
+        tx = sign_swap(unsigned, self.wallet, input_mint=in_mint, output_mint=out_mint,
+                       looked_up=await loaded_keys(unsigned, self.rpc.account_data))
         try:
             before = {m: await self._balance(m) for m in (in_mint, out_mint)}
         except VenueError as exc:

@@ -2,6 +2,7 @@
 transactions, and signature statuses. Thread-safe (the HTTP servers answer on their own threads).
 
 A quote's transaction pays from the taker, names the input and output mints among its account keys
+(its static keys, or with `mints_in_table` an address lookup table served by getAccountInfo)
 and carries the quote id in its instruction data. Landing one checks every required signature, the
 blockhash's lifetime and the balances, then moves the quoted amounts and the network fee.
 """
@@ -9,9 +10,11 @@ blockhash's lifetime and the balances, then moves the quoted amounts and the net
 from __future__ import annotations
 
 import itertools
+import struct
 import threading
 from dataclasses import dataclass, field
 
+from solders.address_lookup_table_account import AddressLookupTableAccount
 from solders.hash import Hash
 from solders.instruction import AccountMeta, Instruction
 from solders.message import MessageV0
@@ -56,6 +59,8 @@ class Chain:
     landed: list[str] = field(default_factory=list)  # signatures that swapped, in order
     accepted: list[str] = field(default_factory=list)  # every sendTransaction/execute that took bytes
     blockhashes: dict[str, int] = field(default_factory=dict)  # blockhash -> last valid height
+    mints_in_table: bool = False  # quotes load both mints from an address lookup table, not static keys
+    tables: dict[str, bytes] = field(default_factory=dict)  # lookup table address -> its account data
 
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
@@ -93,10 +98,19 @@ class Chain:
                 AccountMeta(payer, True, True),
                 AccountMeta(Pubkey.from_string(input_mint), False, False),
                 AccountMeta(Pubkey.from_string(output_mint), False, False)])
-            message = MessageV0.try_compile(payer, [ix], [], blockhash)
+            tables = [self._lookup_table([input_mint, output_mint])] if self.mints_in_table else []
+            message = MessageV0.try_compile(payer, [ix], tables, blockhash)
             q.message = bytes(message)
             self.quotes[q.message] = q
             return q
+
+    def _lookup_table(self, mints: list[str]) -> AddressLookupTableAccount:
+        """A lookup table account holding `mints`, stored in its on-chain layout for getAccountInfo."""
+        key = Pubkey.new_unique()
+        addresses = [Pubkey.from_string(m) for m in mints]
+        meta = struct.pack("<IQQBB32sH", 1, 2**64 - 1, self.height, 0, 0, bytes(32), 0)  # active, no authority
+        self.tables[str(key)] = meta + b"".join(bytes(a) for a in addresses)
+        return AddressLookupTableAccount(key, addresses)
 
     def unsigned(self, q: Quote) -> bytes:
         message = MessageV0.from_bytes(q.message)

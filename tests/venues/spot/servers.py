@@ -277,6 +277,12 @@ class _RpcHandler(_Base):
         if method == "getSignatureStatuses":
             with chain.lock:
                 return {"context": context, "value": [chain.statuses.get(s) for s in params[0]]}
+        if method == "getAccountInfo":
+            with chain.lock:
+                data = chain.tables.get(params[0])
+            return {"context": context, "value": None if data is None else {
+                "data": [base64.b64encode(data).decode(), "base64"], "executable": False, "lamports": 1_000_000,
+                "owner": "AddressLookupTab1e1111111111111111111111111", "rentEpoch": 0, "space": len(data)}}
         if method == "getBlockHeight":
             return chain.height
         if method == "getHealth":
