@@ -26,7 +26,8 @@ async def settle(services: Services) -> None:
     for _ in range(3):  # a finished task may start another (a close re-reads the position)
         for _ in range(20):
             await asyncio.sleep(0)
-        await wait_until(lambda: services.monitor.backlog == 0 and services.monitor.pending_tasks == 0)
+        await wait_until(lambda: services.monitor.backlog == 0 and services.monitor.pending_tasks == 0
+                         and services.journal.backlog == 0)  # venue events journaled, not just received
     await services.store.write(lambda: None)  # FIFO: every write queued before (alerts...) is done
 
 

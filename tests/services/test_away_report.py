@@ -3,7 +3,6 @@ without the app's journal listening), and the next start-up reports it once, aft
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from grace_desktop.services.away_report import LAST_RUN_KEY, TITLE, AwayReport, 
 from grace_desktop.services.container import Services, build_services
 from grace_desktop.storage import Storage, open_storage
 from grace_desktop.venues.paper import PaperVenue
+from tests.services.conftest import wait_until
 from tests.venues.helpers import order
 
 
@@ -109,11 +109,9 @@ async def test_heartbeat_keeps_the_last_run_fresh_and_survives_a_write_failure(t
         now = [1000.0]
         clock = LastRunClock(store, interval=0.01, clock=lambda: now[0])
         clock.start()
-        await asyncio.sleep(0.05)
-        assert read_last_run(store) == 1000.0
+        await wait_until(lambda: read_last_run(store) == 1000.0, timeout=5)  # beats land on the writer thread
         now[0] = 1005.0
-        await asyncio.sleep(0.05)
-        assert read_last_run(store) == 1005.0
+        await wait_until(lambda: read_last_run(store) == 1005.0, timeout=5)
         now[0] = 1010.0
         await clock.stop()
         assert read_last_run(store) == 1010.0

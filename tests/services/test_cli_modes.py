@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 from grace_desktop.storage import open_storage
@@ -52,7 +54,10 @@ def test_headless_runs_the_monitor_until_sigterm_and_stops_cleanly(tmp_path):
     else:
         proc.kill()
         raise AssertionError("".join(lines))
-    time.sleep(1.0)  # let prices flow and a sweep run
+    time.sleep(1.0)  # let prices flow and a sweep run...
+    deadline = time.monotonic() + 20  # ...however slowly a loaded machine lets it (read as a second process)
+    while not equity_rows(tmp_path / "grace.db") and time.monotonic() < deadline:
+        time.sleep(0.2)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=30)
     text = "".join(lines) + err
@@ -62,3 +67,11 @@ def test_headless_runs_the_monitor_until_sigterm_and_stops_cleanly(tmp_path):
     with open_storage(tmp_path) as store:
         assert [a.name for a in store.accounts.list()] == ["paper"]
         assert store.equity.curve("paper")  # the sweep recorded equity while running
+
+
+def equity_rows(db: Path) -> int:
+    try:
+        with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)) as conn:
+            return int(conn.execute("SELECT count(*) FROM equity WHERE account = 'paper'").fetchone()[0])
+    except sqlite3.Error:
+        return 0  # not created yet, or busy: asked again

@@ -96,7 +96,7 @@ async def test_disk_full_refuses_new_trades_but_the_stop_loss_still_closes_and_i
 
         # The sweep journals the close, as it went: a filled stop-loss.
         await wait_until(lambda: services.store.orders.get(close_id) is not None
-                         and services.store.orders.get(close_id).order.status is OrderStatus.FILLED, timeout=3)
+                         and services.store.orders.get(close_id).order.status is OrderStatus.FILLED, timeout=15)
         record = services.store.orders.get(close_id)
         assert record.purpose == "stop_loss" and record.venue == "remote" and record.order.request.reduce_only
         assert record.order.filled_size == 2.0
@@ -107,7 +107,7 @@ async def test_disk_full_refuses_new_trades_but_the_stop_loss_still_closes_and_i
         def round_trip():
             return services.store.trades.page(account=account, market=M)
 
-        await wait_until(lambda: len(round_trip()) == 1, timeout=3)
+        await wait_until(lambda: len(round_trip()) == 1, timeout=15)  # the journal retries at 0.2, 0.5, 1, 2, 5 s
         await settle(services)
         [trade] = round_trip()
         assert (trade.close_reason, trade.size, trade.entry_price, trade.exit_price) == ("stop_loss", 2.0, 100.0, 94.0)

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @asynccontextmanager
 async def mango_stack(tmp_path: Path, **venue_opts: object) -> AsyncIterator[tuple[Services, MangoService]]:
     service = MangoService().start()
-    venue_opts = {"poll_interval": 0.05, "rate": 500, "burst": 50, "timeout": 0.5, "landing_window": 1.0,
+    venue_opts = {"poll_interval": 0.05, "rate": 500, "burst": 50, "timeout": 1.5, "landing_window": 3.0,
                   "confirm_window": 0.3, **venue_opts}
     venue: MangoV3Venue = create_venue(service.url, **venue_opts)  # type: ignore[arg-type]
     store = open_storage(tmp_path)
@@ -72,7 +72,7 @@ async def test_a_5x_long_shows_the_service_entry_and_closes_flat(tmp_path: Path)
                                      for t in services.store.trades.page(account=account, market=M, limit=5)))
 
 
-@pytest.mark.parametrize("fault", [Fault("drop_after"), Fault("truncated"), Fault("late", delay=1.0)])
+@pytest.mark.parametrize("fault", [Fault("drop_after"), Fault("truncated"), Fault("late", delay=3.0)])
 async def test_a_lost_or_late_reply_is_found_by_client_id_never_sent_twice(tmp_path: Path, fault: Fault) -> None:
     async with mango_stack(tmp_path) as (services, service):
         service.fault("POST /api/orders", fault)
@@ -88,11 +88,11 @@ async def test_a_lost_or_late_reply_is_found_by_client_id_never_sent_twice(tmp_p
 async def test_an_order_the_service_never_executed_fails_after_the_landing_window(tmp_path: Path,
                                                                                  kind: str) -> None:
     async with mango_stack(tmp_path) as (services, service):
-        service.fault("POST /api/orders", Fault(kind, delay=1.0))
+        service.fault("POST /api/orders", Fault(kind, delay=3.0))  # "no_answer": held past the 1.5 s timeout
         result = await services.trading.execute_trade("buy", 1.0, M, services.account, leverage=2.0)
         cid = result.order.client_id
         assert result.order.status is OrderStatus.UNKNOWN  # nothing final while it might still land
-        await wait_until(lambda: status_is(services, cid, OrderStatus.FAILED), timeout=6)
+        await wait_until(lambda: status_is(services, cid, OrderStatus.FAILED), timeout=10)
         assert service.place_calls[cid] == 1 and await held(services) == 0
 
 

@@ -113,7 +113,8 @@ async def test_a_5x_long_on_mango_shows_the_service_entry_and_our_liquidation_pr
     btc_maint = -btc.size * portfolio.mark(BTC, 0) * (1 + specs[BTC].maint_margin) + btc.size * btc.entry_price
     assert ours == pytest.approx((SIZE * entry - portfolio.balance - btc_maint) / (SIZE * (1 - spec.maint_margin)),
                                  rel=1e-6)
-    assert model.data(model.index(row_index, COL_LIQ)) == fmt.liquidation(ours, spec.tick_size)
+    await wait_until(lambda: model.data(model.index(row_index, COL_LIQ)) == fmt.liquidation(ours, spec.tick_size),
+                     what="the cross-margin liquidation price in Positions")  # at the window's next revaluation
     # The isolated formula on the venue's per-position share of equity would show another price.
     isolated = margin.position_liquidation_price(row.position, spec.maint_margin)
     assert abs(isolated - ours) > 10 * spec.tick_size
@@ -124,8 +125,11 @@ async def test_a_5x_long_on_mango_shows_the_service_entry_and_our_liquidation_pr
     assert window.chart.levels().liquidation == pytest.approx(ours)
 
     # The status bar shows the account's free collateral: Mango's init health.
-    free = mango_health.account_health(services.trading.portfolio("paper"), specs).init
-    assert fmt.money(free) in window.status.free_label.text()
+    def free() -> float:
+        return mango_health.account_health(services.trading.portfolio("paper"), specs).init
+
+    await wait_until(lambda: fmt.money(free()) in window.status.free_label.text(),
+                     what=f"free collateral {fmt.money(free())} in the status bar")
 
     # The service's price moves: the mark and the distance follow, the liquidation price stays ours;
     # paper's own SOL-PERP price (150) never values the Mango position.

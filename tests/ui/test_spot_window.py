@@ -46,7 +46,9 @@ async def test_a_spot_buy_from_the_ticket_shows_the_wallet_holding_with_its_cost
         assert row[COL_VENUE] == "spot" and row[COL_LEV] in ("", "—", "1.0x", "1x", "1.00x")
         assert len(set(loopback.chain.landed)) == 1  # one swap on chain
         # The journal has the fill with its fee, as for any venue.
-        fills = await asyncio.to_thread(win.services.store.fills.since, "spot", "spot")
+        store = win.services.store  # the journal stores the fill after the window shows it
+        await wait_until(lambda: len(store.fills.since("spot", "spot")) == 1, timeout=10, what="the fill journaled")
+        fills = store.fills.since("spot", "spot")
         assert len(fills) == 1 and fills[0].size == pytest.approx(2.0) and fills[0].fee > 0
         # Equity is the wallet's worth: the USDC left plus the SOL at its mark, not the USDC alone.
         await wait_until(lambda: abs(status_figure(win, "equity") - START_USDC) < 5, timeout=10,
@@ -96,7 +98,9 @@ async def test_sol_already_in_the_wallet_is_shown_as_a_position_and_counted_in_e
         await wait_until(lambda: "Wallet holding adopted" in win.alerts.titles(), what="the adoption explained")
         await wait_until(lambda: abs(status_figure(win, "equity") - (START_USDC + 1.5 * 100.0)) < 1,
                          what=f"equity with the SOL ({win.status.equity_label.text()})")
-        fills = await asyncio.to_thread(win.services.store.fills.since, "spot", "spot")
+        store = win.services.store
+        await wait_until(lambda: len(store.fills.since("spot", "spot")) == 1, timeout=10, what="the fill journaled")
+        fills = store.fills.since("spot", "spot")
         assert [(f.side.value, f.size, f.fee) for f in fills] == [("buy", pytest.approx(1.5), 0.0)]  # journaled
         assert len(set(loopback.chain.landed)) == 0  # found, not swapped
     finally:

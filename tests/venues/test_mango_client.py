@@ -131,7 +131,7 @@ async def test_a_reply_after_the_deadline_is_a_timeout(client: MangoV3Client, se
     started = time.monotonic()
     with pytest.raises(VenueTimeout):
         await client.account(deadline=0.4)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 1.8  # the call's deadline, not the 2 s the reply takes
 
 
 async def test_a_withdrawal_success_never_answers_so_it_has_a_deadline(client: MangoV3Client,

@@ -15,7 +15,7 @@ from grace_desktop.venues.base import RateLimited, VenueError, VenueTimeout
 from grace_desktop.venues.events import FillReported
 from tests.venues.remote_double import Fault, PartialFills, PriceStreamFault, RemoteDouble
 
-DEADLINE = 0.05
+DEADLINE = 0.2
 
 
 @pytest.fixture
@@ -34,12 +34,12 @@ def buy(venue: RemoteDouble, size: float = 1.0, **fields: Any) -> OrderRequest:
 async def test_a_late_reply_times_out_at_the_deadline_and_the_order_is_found_by_client_id(
     double: RemoteDouble,
 ) -> None:
-    double.set_fault("place_order", Fault(reply_after=0.5))
+    double.set_fault("place_order", Fault(reply_after=2.0))
     order = buy(double)
     started = time.monotonic()
     with pytest.raises(VenueTimeout) as timed_out:
         await double.place_order(order)
-    assert DEADLINE <= time.monotonic() - started < 0.4  # the adapter's deadline, not the venue's delay
+    assert DEADLINE <= time.monotonic() - started < 1.5  # the adapter's deadline, not the venue's delay
     assert timed_out.value.retryable
     found = await double.order_by_client_id("acct", order.client_id)  # it acted before answering
     assert found is not None and found.status is OrderStatus.FILLED
@@ -49,14 +49,14 @@ async def test_a_late_reply_times_out_at_the_deadline_and_the_order_is_found_by_
 
 
 async def test_an_order_can_execute_after_the_call_timed_out(double: RemoteDouble) -> None:
-    double.set_fault("place_order", Fault(act_after=0.2))
+    double.set_fault("place_order", Fault(act_after=2.0))
     events = double.events()
     order = buy(double)
     with pytest.raises(VenueTimeout):
         await double.place_order(order)
     assert await double.order_by_client_id("acct", order.client_id) is None  # not yet...
     assert await double.positions("acct") == []
-    event = await asyncio.wait_for(anext(events), 2)  # ...then it fills
+    event = await asyncio.wait_for(anext(events), 5)  # ...then it fills
     assert isinstance(event, FillReported) and event.fill.client_id == order.client_id
     found = await double.order_by_client_id("acct", order.client_id)
     assert found is not None and found.status is OrderStatus.FILLED
@@ -133,14 +133,19 @@ async def test_client_ids_are_numeric_and_the_same_id_twice_is_the_first_order(d
 
 
 async def test_partial_fills_over_time_and_a_cancel_stops_the_rest() -> None:
-    venue = RemoteDouble(deadline=1.0, slippage_bps=0.0, partial_fills=PartialFills(parts=4, interval=0.05))
+    venue = RemoteDouble(deadline=1.0, slippage_bps=0.0, partial_fills=PartialFills(parts=4, interval=0.5))
     await venue.start()
     await venue.push_tick("SOL-PERP", 100.0)
     order = buy(venue, size=2.0)
     placed = await venue.place_order(order)
     assert placed.status is OrderStatus.PARTIALLY_FILLED and placed.filled_size == 0.5
     assert [o.client_id for o in await venue.open_orders("acct")] == [order.client_id]
-    await asyncio.sleep(0.07)
+
+    async def second_part() -> None:  # the cancel comes between the second part and the third
+        while (await venue.order_by_client_id("acct", order.client_id)).filled_size < 1.0:  # type: ignore[union-attr]
+            await asyncio.sleep(0.005)
+
+    await asyncio.wait_for(second_part(), 5)
     assert await venue.cancel_order("acct", order.client_id) is True
     await venue.settle()
     final = await venue.order_by_client_id("acct", order.client_id)

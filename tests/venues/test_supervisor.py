@@ -229,11 +229,9 @@ async def test_close_while_waiting_to_reconnect_returns_promptly() -> None:
     while not statuses:
         await asyncio.sleep(0.001)
     assert statuses[0].state == "reconnecting" and statuses[0].retry_in >= 45.0
-    started = time.monotonic()
     stream.close()
     with pytest.raises(StopAsyncIteration):
-        await asyncio.wait_for(reader, 2)
-    assert time.monotonic() - started < 0.5
+        await asyncio.wait_for(reader, 2)  # ended by the close, not after the 60 s backoff
     assert statuses[-1] == StreamStatus("mango", "closed") and stream.closed
     assert not reader.cancelled() and reader.cancelling() == 0  # close's own cancel was taken back
 
@@ -324,12 +322,16 @@ async def test_real_timing_with_small_backoffs() -> None:
     # A stream that ends at once, for 0.3 s of real time: the backoff, not the CPU, sets the pace.
     idle = SupervisedStream("mango", Scripted(), on_status=lambda s: None, backoff=(0.01, 0.05))
     reader = asyncio.ensure_future(anext(idle))
+    started = time.monotonic()
     await asyncio.sleep(0.3)
+    while idle.opens < 2 and time.monotonic() - started < 5:  # a paused process opens later, not faster
+        await asyncio.sleep(0.01)
     idle.close()
+    elapsed = time.monotonic() - started
     with pytest.raises(StopAsyncIteration):
         await asyncio.wait_for(reader, 1)
     # Floors 0.0075, 0.015, 0.03, then 0.0375 each: at most 10 opens fit in 0.3 s.
-    assert 2 <= idle.opens <= 10
+    assert 2 <= idle.opens <= 4 + (elapsed - 0.0525) / 0.0375
 
 
 async def test_a_paper_venue_subscription_closed_under_it_is_replaced(venue: PaperVenue) -> None:
