@@ -21,6 +21,7 @@ JUPITER_ROOT = "https://api.jup.ag"
 GMGN_ROOT = "https://gmgn.ai"
 JUPITER_KEYLESS_S = 2.0  # 0.5 requests/s without a key
 JUPITER_KEYED_S = 1.0  # free tier: 1 request/s (60 per minute)
+GMGN_ANTI_MEV_MIN_FEE = 0.002  # SOL: "fee ... ≥ 0.002 when anti-MEV"
 GMGN_S = 5.0  # "each API key is rate-limited to one call every 5 seconds"
 # /execute codes that say the transaction was never put on the wire: -1 request unknown/expired,
 # -2/-3 invalid signed tx/message, -1002 invalid tx, -1003 not fully signed, -1004 invalid block
@@ -129,6 +130,9 @@ class JupiterRouter:
         if body.get("status") == "Success" and code == 0:
             return Submitted(signature, True)
         detail = f"{body.get('error') or 'failed'} ({code})"
+        if body.get("code") is None and 400 <= status < 500 and status != 408:
+            # A request refused as such ({requestId, error}, no execution code): never executed.
+            raise OrderRejected(f"not sent: Jupiter /execute refused the request: {_message(body, status)}")
         if code in EXECUTE_NOT_SENT and status < 500:
             raise OrderRejected(f"not sent: Jupiter /execute refused it: {detail}")
         raise MaybeSent(f"Jupiter /execute: {detail}")
@@ -150,6 +154,8 @@ class GmgnRouter:
         if not api_key:
             raise ValueError("GMGN's router needs its route key (x-route-key); none is configured")
         self.api = JsonApi("GMGN", root, interval=interval, deadline=deadline, headers={"x-route-key": api_key})
+        if anti_mev and fee_sol < GMGN_ANTI_MEV_MIN_FEE:
+            raise ValueError(f"GMGN's anti-MEV route needs a fee of at least {GMGN_ANTI_MEV_MIN_FEE} SOL")
         self.fee_sol = fee_sol
         self.anti_mev = anti_mev
 

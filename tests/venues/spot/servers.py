@@ -7,7 +7,8 @@ Faults are queued per endpoint (`fault("execute", "quote_expired")`), each used 
 "429", "lose_reply" (act, then drop the connection unanswered), "quote_expired" (-2003),
 "failed_to_land" (-1000), "rfq_failed_after_landing" (-2000 for a swap that did land), "blockhash"
 (-32002), "slippage" (6001 in preflight), "already_processed" (-32002 for bytes that landed),
-"unhealthy" (-32005), "relay_error" (GMGN's send answering code != 0, nothing relayed).
+"unhealthy" (-32005), "relay_error" (GMGN's send answering code != 0, nothing relayed), "bad_request"
+(/execute's 400 with no execution code).
 """
 
 from __future__ import annotations
@@ -208,6 +209,8 @@ class _RouterHandler(_Base):
         fault = self.lb.take(name)
         if fault == "429":
             return self.too_many(name)
+        if name == "execute" and fault == "bad_request":  # refused as a request: "400 -> {requestId, error}"
+            return self.reply(400, {"requestId": body.get("requestId", ""), "error": "Invalid request body"})
         if name == "execute" and fault == "quote_expired":
             return self.reply(200, {"status": "Failed", "code": -2003, "error": "Quote expired", "signature": ""})
         if name == "execute" and fault == "failed_to_land":

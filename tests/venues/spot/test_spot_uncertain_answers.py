@@ -12,8 +12,9 @@ import httpx
 import pytest
 
 from grace_desktop.domain.enums import OrderStatus
-from grace_desktop.venues.base import VenueError
+from grace_desktop.venues.base import OrderRejected, VenueError
 from grace_desktop.venues.spot.http import MAX_BACK_OFF, retry_after
+from grace_desktop.venues.spot.routers import GmgnRouter
 from tests.venues.spot.servers import GMGN_KEY
 from tests.venues.spot.stack import spot_loop
 from tests.venues.spot.test_spot_faults import ACCOUNT, buy, final
@@ -54,6 +55,22 @@ async def test_a_blocked_gmgn_host_says_so_in_words(tmp_path: Path) -> None:
         with pytest.raises(VenueError, match=r"HTTP 403, not JSON \(text/html.*access refused: check the API key"):
             await loop.venue.place_order(buy(loop))
         assert loop.distinct_swaps() == 0 and loop.loopback.calls["gmgn_send"] == 0
+
+
+async def test_an_execute_request_refused_with_a_400_is_not_sent(tmp_path: Path) -> None:
+    async with spot_loop(tmp_path) as loop:
+        loop.loopback.fault("execute", "bad_request")
+        request = buy(loop)
+        with pytest.raises(OrderRejected, match="not sent: Jupiter /execute refused the request: Invalid request body"):
+            await loop.venue.place_order(request)
+        order = await loop.venue.order_by_client_id(ACCOUNT, request.client_id)
+        assert order is not None and order.status is OrderStatus.REJECTED and loop.distinct_swaps() == 0
+
+
+def test_gmgn_anti_mev_needs_its_minimum_fee() -> None:
+    with pytest.raises(ValueError, match="at least 0.002 SOL"):
+        GmgnRouter(api_key=GMGN_KEY, anti_mev=True, fee_sol=0.0005)
+    assert GmgnRouter(api_key=GMGN_KEY, anti_mev=True, fee_sol=0.002).anti_mev
 
 
 def _429(**headers: str) -> httpx.Response:
