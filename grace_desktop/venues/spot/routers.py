@@ -182,7 +182,7 @@ class GmgnRouter:
         status, body = await self.api.call("POST", "/txproxy/v1/send_transaction", json=payload)
         if isinstance(body, dict) and body.get("code") == 0:
             return Submitted(str((body.get("data") or {}).get("hash") or ""))
-        if status in (400, 401, 403):  # refused at the door (bad request, key): nothing was relayed
+        if 400 <= status < 500 and status != 408:  # refused as a request (bad request, key): nothing relayed
             raise OrderRejected(f"not sent: GMGN refused the transaction: {_message(body, status)}")
         # GMGN does not document what a failed relay means: some relays may have taken it already.
         raise MaybeSent(f"GMGN send_transaction: {_message(body, status)}")
