@@ -54,7 +54,6 @@ EQUITY_EVERY_S = 60.0
 STALE_AFTER_S = 30.0
 
 
-
 class PositionMonitor(LevelArming):
     def __init__(
         self, trading: TradingService, store: Storage, bus: EventBus, alerts: AlertStream, *,

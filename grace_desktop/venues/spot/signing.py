@@ -86,9 +86,7 @@ async def loaded_keys(tx: VersionedTransaction, account_data: Callable[[str], Aw
         return []
     try:
         data = {table: await account_data(table) for table in tables}
-    except VenueError as exc:
-        if isinstance(exc, OrderRejected):
-            raise
+    except VenueError as exc:  # nothing signed yet: safe to quote again
         raise NotSent(f"not sent: cannot read the swap's lookup tables ({exc})") from None
     return looked_up_keys(tx, data)
 
